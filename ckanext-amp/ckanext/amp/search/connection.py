@@ -1,0 +1,131 @@
+"""Put the PostgreSQL engine behind CKAN's own search layer.
+
+CKAN talks to Solr through ``make_connection()``, which returns a
+``pysolr.Solr``. CKAN offers no interface to replace the search backend, so
+when the engine is ``postgres`` we replace that factory (in every module that
+imported it by name) with one returning :class:`PostgresSolrConnection`, an
+object with the part of pysolr's API that CKAN and its extensions use. CKAN
+keeps building the index documents and the Solr parameters itself, so
+permission labels and every plugin hook behave as with Solr.
+
+The replacement factory reads the configuration at each call: with
+``ckanext.amp.search.engine = solr`` it hands out stock pysolr connections.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any, Callable, Optional
+
+import pysolr
+
+from ckan.common import config
+
+from . import query_ast as ast
+from .engine import PostgresSearchEngine, SearchEngineError
+from .solr_schema import DocumentRejected, load_schema
+
+log = logging.getLogger(__name__)
+
+ENGINE_OPTION = "ckanext.amp.search.engine"
+STRICT_OPTION = "ckanext.amp.search.strict_schema"
+POSTGRES, SOLR = "postgres", "solr"
+
+#: Modules that bind ``make_connection`` by name (``from ... import``).
+_CONSUMERS = (
+    "ckan.lib.search.common",
+    "ckan.lib.search.index",
+    "ckan.lib.search.query",
+    "ckan.lib.search",
+    "ckanext.harvest.logic.action.update",
+)
+_MARK = "_amp_search_original"
+
+
+class PostgresSolrConnection:
+    """The subset of ``pysolr.Solr`` CKAN uses, answered by PostgreSQL."""
+
+    url = "postgresql://amp_search"
+
+    def __init__(self, engine: PostgresSearchEngine, decode_dates: bool = True) -> None:
+        self._engine = engine
+        self._decode_dates = decode_dates
+
+    def search(self, q: Optional[str] = None, search_handler: Optional[str] = None,
+               **kwargs: Any) -> pysolr.Results:
+        params = dict(kwargs, q=q)
+        try:
+            return pysolr.Results(self._engine.search(params, self._decode_dates))
+        except ast.QuerySyntaxError as error:
+            raise pysolr.SolrError(f"Invalid search query: {error}") from error
+        except SearchEngineError as error:
+            raise pysolr.SolrError(str(error)) from error
+
+    def add(self, docs: list[dict[str, Any]], commit: bool = True, **_ignored: Any) -> str:
+        try:
+            count = self._engine.add(docs)
+        except DocumentRejected as error:
+            raise pysolr.SolrError(f"Document rejected by the Solr schema: {error}") from error
+        except SearchEngineError as error:
+            raise pysolr.SolrError(str(error)) from error
+        return f"indexed {count} document(s)"
+
+    def delete(self, id: Any = None, q: Optional[str] = None, commit: bool = True,
+               **_ignored: Any) -> str:
+        ids = None if id is None else ([id] if isinstance(id, str) else list(id))
+        try:
+            count = self._engine.delete(query=q, index_ids=ids)
+        except ast.QuerySyntaxError as error:
+            raise pysolr.SolrError(f"Invalid delete query: {error}") from error
+        return f"deleted {count} document(s)"
+
+    def commit(self, **_ignored: Any) -> str:
+        # Every write is its own committed transaction: nothing is pending.
+        return "committed"
+
+    def optimize(self, **_ignored: Any) -> str:
+        return "optimized"
+
+    def ping(self, **_ignored: Any) -> str:
+        self._engine.count()
+        return '{"status": "OK"}'
+
+
+def engine_name() -> str:
+    return str(config.get(ENGINE_OPTION) or POSTGRES).strip().lower()
+
+
+def make_engine() -> PostgresSearchEngine:
+    from ckan.model import meta
+
+    if meta.engine is None:
+        raise SearchEngineError("The database is not configured (sqlalchemy.url)")
+    return PostgresSearchEngine(meta.engine, load_schema(),
+                                strict=bool(config.get(STRICT_OPTION)))
+
+
+def _factory(original: Callable[..., Any]) -> Callable[..., Any]:
+    def make_connection(decode_dates: bool = True) -> Any:
+        if engine_name() == SOLR:
+            return original(decode_dates)
+        return PostgresSolrConnection(make_engine(), decode_dates)
+
+    setattr(make_connection, _MARK, original)
+    return make_connection
+
+
+def install() -> None:
+    """Route CKAN's ``make_connection`` through :func:`_factory` (idempotent)."""
+    common = importlib.import_module("ckan.lib.search.common")
+    original = getattr(common.make_connection, _MARK, common.make_connection)
+    replacement = common.make_connection if hasattr(common.make_connection, _MARK) \
+        else _factory(original)
+    for name in _CONSUMERS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        current = getattr(module, "make_connection", None)
+        if current is original:
+            module.make_connection = replacement  # type: ignore[attr-defined]
+    log.debug("amp_search: CKAN search connections routed to the %s engine", engine_name())

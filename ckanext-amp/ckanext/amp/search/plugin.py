@@ -1,0 +1,32 @@
+"""amp_search: a PostgreSQL search engine behind CKAN's own search layer."""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as toolkit
+
+from ckanext.amp.search import connection, validation
+from ckanext.amp.search.cli import get_commands
+
+
+@toolkit.blanket.config_declarations
+class AmpSearchPlugin(plugins.SingletonPlugin):
+    plugins.implements(plugins.IConfigurable)
+    plugins.implements(plugins.IPackageController, inherit=True)
+    plugins.implements(plugins.IClick)
+
+    # IConfigurable
+    def configure(self, config: Any) -> None:
+        if connection.engine_name() == connection.POSTGRES:
+            connection.install()
+
+    # IPackageController
+    def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
+        if connection.engine_name() == connection.POSTGRES:
+            validation.check_search_params(search_params)
+        return search_params
+
+    # IClick
+    def get_commands(self) -> list[Any]:
+        return get_commands()

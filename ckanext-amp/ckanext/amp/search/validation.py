@@ -1,0 +1,44 @@
+"""Reject malformed queries early, with a readable, translated message.
+
+Without this, a syntax error would surface from deep inside CKAN's search
+layer as an opaque "Search error"; here it becomes a ``ValidationError``
+(HTTP 409 in the API, a message on the search page) naming what is wrong.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins.toolkit as toolkit
+
+from . import lucene
+from . import query_ast as ast
+
+
+def translate(error: ast.QuerySyntaxError) -> str:
+    return toolkit._(error.msgid).format(**error.params)
+
+
+def check_search_params(params: dict[str, Any]) -> None:
+    """Parse ``q``, ``fq`` and ``fq_list`` the way the engine will."""
+    errors: dict[str, list[str]] = {}
+    query = str(params.get("q") or "").strip()
+    # CKAN hands a query without a colon to dismax, which accepts anything.
+    if query and ":" in query and params.get("defType", "lucene") not in ("dismax", "edismax"):
+        try:
+            lucene.parse_lucene(query)
+        except ast.QuerySyntaxError as error:
+            errors["q"] = [toolkit._("Invalid search query: {reason}").format(reason=translate(error))]
+    filters = params.get("fq_list") or []
+    if isinstance(filters, str):
+        filters = [filters]
+    for name, values in (("fq", [params.get("fq")]), ("fq_list", filters)):
+        for value in values:
+            if not value or not str(value).strip():
+                continue
+            try:
+                lucene.parse_filter(str(value))
+            except ast.QuerySyntaxError as error:
+                errors.setdefault(name, []).append(
+                    toolkit._("Invalid search filter: {reason}").format(reason=translate(error)))
+    if errors:
+        raise toolkit.ValidationError(errors)

@@ -1,0 +1,111 @@
+"""amp_search driven through real CKAN: actions, API and pages.
+
+CKAN builds the index documents and the Solr parameters (permission labels
+included); these tests check that what CKAN users see is right.
+"""
+from __future__ import annotations
+
+import pytest
+
+import ckan.lib.search as search
+import ckan.model as model
+from ckan.tests import factories, helpers
+
+pytestmark = [
+    pytest.mark.ckan_config("ckan.plugins", "amp_search"),
+    pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
+]
+
+
+def _names(result):
+    return sorted(dataset["name"] for dataset in result["results"])
+
+
+def test_created_dataset_is_found_with_or_without_accents():
+    organization = factories.Organization(name="metropole-amp")
+    factories.Dataset(name="deliberations-2023", title="Délibérations du conseil 2023",
+                      notes="Actes adoptés en séance.", owner_org=organization["id"],
+                      tags=[{"name": "délibérations"}])
+    factories.Dataset(name="budget-2024", title="Budget primitif 2024", owner_org=organization["id"])
+    for text in ("délibérations", "deliberation", "Délibération"):
+        result = helpers.call_action("package_search", q=text)
+        assert _names(result) == ["deliberations-2023"], text
+    assert helpers.call_action("package_search", q="tags:délibérations")["count"] == 1
+    assert helpers.call_action("package_search", q="")["count"] == 2
+
+
+def test_private_datasets_never_reach_outsiders_in_results_counts_or_facets():
+    owner = factories.User()
+    outsider = factories.User()
+    organization = factories.Organization(users=[{"name": owner["name"], "capacity": "editor"}])
+    factories.Dataset(name="captages-crau", owner_org=organization["id"], private=True,
+                      tags=[{"name": "eau"}], user=owner)
+    factories.Dataset(name="eau-publique", owner_org=organization["id"], tags=[{"name": "eau"}])
+    for user in (outsider, None):
+        context = {"user": user["name"] if user else "", "ignore_auth": False}
+        result = helpers.call_action("package_search", context=context, q="tags:eau",
+                                     include_private=True, **{"facet.field": '["tags", "organization"]'})
+        assert _names(result) == ["eau-publique"]
+        assert result["count"] == 1
+        assert result["facets"]["tags"] == {"eau": 1}
+    member = helpers.call_action("package_search", context={"user": owner["name"]},
+                                 q="tags:eau", include_private=True)
+    assert _names(member) == ["captages-crau", "eau-publique"]
+
+
+def test_portal_pages_work_without_solr(app):
+    sysadmin = factories.Sysadmin()
+    organization = helpers.call_action("organization_create", context={"user": sysadmin["name"]},
+                                       name="region-sud", title="Région Sud")
+    helpers.call_action("package_create", context={"user": sysadmin["name"]},
+                        name="mobilite-velos", title="Comptages vélos", owner_org=organization["id"])
+    assert app.get("/", status=200)
+    page = app.get("/dataset/", status=200)
+    assert "Comptages vélos" in page.body
+    assert "Comptages vélos" in app.get("/dataset/?q=velos", status=200).body
+    assert app.get("/organization/region-sud", status=200)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "title:(unbalanced"},
+    {"q": 'notes:"no end'},
+    {"fq": "name:[a TO"},
+    {"q": "*:*", "sort": "title_string sideways"},
+])
+def test_malformed_queries_get_a_readable_client_error(app, params):
+    response = app.get("/api/3/action/package_search", params=params, status=(400, 409))
+    error = response.json["error"]
+    assert response.json["success"] is False
+    text = str(error)
+    assert "Traceback" not in text and "psycopg2" not in text and "SELECT" not in text
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "'; DROP TABLE amp_search_document; --"},
+    {"q": "name:\"x') OR 1=1 --\""},
+    {"fq": "+organization:\"'; DELETE FROM package; --\""},
+    {"q": "*:*", "facet.field": '["tags\\"); DROP TABLE package; --"]'},
+])
+def test_sql_metacharacters_in_search_parameters_are_inert(app, params):
+    factories.Dataset(name="survivor")
+    response = app.get("/api/3/action/package_search", params=params, status=(200, 400, 409))
+    if response.status_int == 200:
+        assert response.json["result"]["count"] == 0 or "q" not in params
+    assert helpers.call_action("package_search", q="name:survivor")["count"] == 1
+    assert model.Session.query(model.Package).count() == 1
+
+
+def test_search_index_rebuild_restores_the_index():
+    dataset = factories.Dataset(name="velos-comptages", title="Comptages vélos")
+    search.clear_all()
+    assert helpers.call_action("package_search", q="velos")["count"] == 0
+    search.rebuild()
+    result = helpers.call_action("package_search", q="vélos")
+    assert [d["id"] for d in result["results"]] == [dataset["id"]]
+
+
+def test_deleted_dataset_leaves_the_index():
+    dataset = factories.Dataset(name="ephemere")
+    helpers.call_action("package_delete", id=dataset["id"])
+    assert helpers.call_action("package_search", q="name:ephemere")["count"] == 0
+    assert helpers.call_action("package_search", q="name:ephemere", include_deleted=True)["count"] == 1
