@@ -140,6 +140,9 @@ def test_facets_limit_mincount_and_sort(engine):
     facets = response["facet_counts"]["facet_fields"]
     assert facets["res_format"] == ["CSV", 5]
     assert facets["organization"] == ["metropole-amp", 2]
+    # A dataset without organisation adds no empty bucket.
+    everything = run(engine, q="*:*", facet="true", **{"facet.field": "organization"})
+    assert None not in everything["facet_counts"]["facet_fields"]["organization"]
     by_index = run(engine, q="*:*", facet="true", **{
         "facet.field": "tags", "facet.sort": "index", "facet.limit": -1})
     tags = by_index["facet_counts"]["facet_fields"]["tags"][0::2]

@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 
 import pysolr
 
-from ckan.common import config
+from ckan.common import asbool, config
 
 from . import query_ast as ast
 from .engine import PostgresSearchEngine, SearchEngineError
@@ -92,7 +92,9 @@ class PostgresSolrConnection:
 
 
 def engine_name() -> str:
-    return str(config.get(ENGINE_OPTION) or POSTGRES).strip().lower()
+    # Explicit defaults (those of config_declaration.yaml): the factory also
+    # runs while the plugin is unloaded, when the options are undeclared.
+    return str(config.get(ENGINE_OPTION, POSTGRES) or POSTGRES).strip().lower()
 
 
 def make_engine() -> PostgresSearchEngine:
@@ -101,7 +103,7 @@ def make_engine() -> PostgresSearchEngine:
     if meta.engine is None:
         raise SearchEngineError("The database is not configured (sqlalchemy.url)")
     return PostgresSearchEngine(meta.engine, load_schema(),
-                                strict=bool(config.get(STRICT_OPTION)))
+                                strict=asbool(config.get(STRICT_OPTION, False)))
 
 
 def _factory(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,8 +116,23 @@ def _factory(original: Callable[..., Any]) -> Callable[..., Any]:
     return make_connection
 
 
+def _schema_check(original: Callable[..., bool]) -> Callable[..., bool]:
+    def check_solr_schema_version(schema_file: Optional[str] = None) -> bool:
+        # The engine reads the schema.xml shipped with this very CKAN, so
+        # there is no remote schema to fetch; an explicit file is still checked.
+        if engine_name() == SOLR or schema_file:
+            return original(schema_file)
+        return True
+
+    setattr(check_solr_schema_version, _MARK, original)
+    return check_solr_schema_version
+
+
 def install() -> None:
     """Route CKAN's ``make_connection`` through :func:`_factory` (idempotent)."""
+    search = importlib.import_module("ckan.lib.search")
+    if not hasattr(search.check_solr_schema_version, _MARK):
+        search.check_solr_schema_version = _schema_check(search.check_solr_schema_version)
     common = importlib.import_module("ckan.lib.search.common")
     original = getattr(common.make_connection, _MARK, common.make_connection)
     replacement = common.make_connection if hasattr(common.make_connection, _MARK) \

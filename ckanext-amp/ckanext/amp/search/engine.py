@@ -199,7 +199,7 @@ class PostgresSearchEngine:
         except ValueError as error:
             raise SearchEngineError(str(error)) from None
         order.append("d.indexed_order ASC")
-        wants = set(request.field_list)
+        wants = set(request.field_list) or {"*"}  # Solr's default fl is *
         blobs = [blob for blob in BLOB_FIELDS if blob in wants or "*" in wants]
         columns = ", ".join(["d.fields"] + [f"d.{blob}" for blob in blobs] + [f"{score} AS score"])
         with self.engine.connect() as connection:

@@ -12,14 +12,19 @@ from ckanext.amp.search.cli import get_commands
 
 @toolkit.blanket.config_declarations
 class AmpSearchPlugin(plugins.SingletonPlugin):
-    plugins.implements(plugins.IConfigurable)
+    plugins.implements(plugins.IConfigurer)
     plugins.implements(plugins.IPackageController, inherit=True)
     plugins.implements(plugins.IClick)
 
-    # IConfigurable
-    def configure(self, config: Any) -> None:
+    # IConfigurer
+    def update_config(self, config: Any) -> None:
+        # Installed here, not in IConfigurable.configure: CKAN checks the
+        # search engine right after this hook.
         if connection.engine_name() == connection.POSTGRES:
             connection.install()
+            # CKAN requires solr_url even when no Solr is used.
+            if not config.get("solr_url"):
+                config["solr_url"] = connection.PostgresSolrConnection.url
 
     # IPackageController
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:

@@ -39,11 +39,12 @@ def upgrade():
     op.execute("""
         CREATE OR REPLACE FUNCTION amp_search_values(fields jsonb, field text) RETURNS SETOF text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-            SELECT jsonb_array_elements_text(
+            SELECT value FROM jsonb_array_elements_text(
                 CASE jsonb_typeof(fields -> field)
                     WHEN 'array' THEN fields -> field
                     ELSE jsonb_build_array(fields -> field)
-                END)
+                END) AS value
+            WHERE value IS NOT NULL
         $$
     """)
     op.execute(r"""

@@ -1,0 +1,358 @@
+"""``amp-stack``: run the portal locally (``make run``) or the test suite on
+throw-away servers (``make test``). Messages for people are in French; the
+logs of CKAN stay as CKAN writes them."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Optional, Sequence
+
+import click
+
+from . import ckan_ini, migrations, services as svc
+from .settings import Settings, SettingsError
+from .supervisor import Child, Supervisor
+
+ADMIN_USER = "admin"
+ADMIN_EMAIL = "admin@mdata.invalid"
+TEST_DB = "ckan_test"
+
+# Selection run by `amp-stack test --core` (make test-ckan-core) when no
+# pytest argument is given: CKAN's own tests that must pass with the bundle.
+# Left empty on purpose; to be filled by the maintainers.
+CORE_TEST_ARGS: list[str] = []
+
+
+class StackError(click.ClickException):
+    """A failure with what failed and where its log is."""
+
+    def __init__(self, message: str, log_path: Optional[Path] = None):
+        if log_path is not None:
+            message = f"{message}\n  journal : {log_path}"
+        super().__init__(message)
+
+    def show(self, file=None) -> None:
+        click.secho(f"Échec : {self.format_message()}", err=True, fg="red")
+
+
+def echo(message: str = "", **style) -> None:
+    click.secho(message, **style)
+    sys.stdout.flush()
+
+
+def ckan_executable() -> str:
+    candidate = Path(sys.executable).with_name("ckan")
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which("ckan")
+    if not found:
+        raise StackError("la commande `ckan` est introuvable (environnement non installé ?)")
+    return found
+
+
+def child_env(**extra: str) -> dict:
+    env = dict(os.environ)
+    env.update({k: v for k, v in extra.items() if v is not None})
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def make_ckan_runner(ini: Path, env: dict, log_path: Path):
+    """``run_ckan(args, label)``: ``ckan -c ini args``, output appended to
+    ``log_path``; raises StackError when it fails."""
+    def run_ckan(args: list[str], label: str, stdin_text: Optional[str] = None) -> None:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        with open(log_path, "ab") as log_file:
+            log_file.write(f"\n=== ckan {label} ===\n".encode())
+            log_file.flush()
+            result = subprocess.run(
+                [ckan_executable(), "-c", str(ini), *args], env=env,
+                stdout=log_file, stderr=subprocess.STDOUT,
+                input=(stdin_text or "").encode())
+        if result.returncode != 0:
+            raise StackError(f"`ckan {label}` a échoué (code {result.returncode})",
+                             log_path)
+        echo(f"  ckan {label} : fait en {time.monotonic() - started:.1f} s")
+    return run_ckan
+
+
+def _raise_interrupt(signum, _frame):
+    raise KeyboardInterrupt
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Portail MData (ckanext-amp) : lancement local et tests."""
+
+
+# ============================================================== amp-stack run
+
+def admin_exists(sqlalchemy_url: str) -> bool:
+    import psycopg2
+    conn = psycopg2.connect(sqlalchemy_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute('SELECT 1 FROM "user" WHERE name = %s', (ADMIN_USER,))
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def ensure_admin(settings: Settings, sqlalchemy_url: str, run_ckan) -> None:
+    """Create the sysadmin on the first run only; print its password once."""
+    password_file = settings.admin_password_file
+    if password_file.exists():
+        echo(f"Compte administrateur : {ADMIN_USER} "
+             f"(mot de passe dans {password_file})")
+        return
+    if admin_exists(sqlalchemy_url):
+        echo(f"Compte administrateur : l'utilisateur « {ADMIN_USER} » existe déjà "
+             f"dans la base ; son mot de passe n'est pas géré par amp-stack.")
+        return
+    password = secrets.token_urlsafe(18)
+    run_ckan(["sysadmin", "add", ADMIN_USER, f"email={ADMIN_EMAIL}",
+              f"password={password}"], f"sysadmin add {ADMIN_USER}",
+             stdin_text="y\n")
+    ckan_ini.write_private(password_file, password + "\n")
+    rule = "=" * 64
+    echo(rule, fg="yellow", bold=True)
+    echo("  Compte administrateur créé (affiché une seule fois)", fg="yellow", bold=True)
+    echo(f"    identifiant  : {ADMIN_USER}", fg="yellow", bold=True)
+    echo(f"    mot de passe : {password}", fg="yellow", bold=True)
+    echo(f"  Conservé dans {password_file} (lisible par vous seul).", fg="yellow")
+    echo(rule, fg="yellow", bold=True)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    import socket
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def portal_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/3/action/status_show", timeout=3) as rsp:
+            return rsp.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@main.command()
+def run() -> None:
+    """Lance le portail sur http://AMP_HOST:AMP_PORT (Ctrl-C pour arrêter)."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise StackError(str(exc))
+    started = time.monotonic()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.logs.mkdir(parents=True, exist_ok=True)
+    setup_log = settings.logs / "setup.log"
+    echo(f"Données du portail : {settings.home}")
+    if not port_is_free(settings.host, settings.port):
+        raise StackError(f"le port {settings.port} de {settings.host} est déjà utilisé "
+                         f"(un autre `make run` ?) ; choisissez-en un autre avec AMP_PORT")
+
+    # Until the children run, Ctrl-C / SIGTERM interrupt the set-up, and the
+    # `finally` below stops what was started.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    services = None
+    supervisor = None
+    try:
+        try:
+            services = svc.start_services(settings.home,
+                                          sqlalchemy_url=settings.sqlalchemy_url,
+                                          redis_url=settings.redis_url)
+        except svc.ServiceError as exc:
+            raise StackError(str(exc), exc.log_path)
+        for name in ("PostgreSQL", "Redis"):
+            where = "embarqué" if name in services.embedded else "externe (variable d'environnement)"
+            echo(f"{name} : {where}")
+
+        wanted = settings.plugins or ckan_ini.enabled_plugins(ckan_ini.BASE_INI)
+        plugins, missing = ckan_ini.split_available(wanted)
+        for name in missing:
+            echo(f"Attention : le plugin « {name} » n'est pas installé ; il est ignoré.",
+                 fg="yellow")
+        ini = ckan_ini.write_run_ini(settings, sqlalchemy_url=services.sqlalchemy_url,
+                                     redis_url=services.redis_url, plugins=plugins)
+        env = child_env(CKAN_INI=str(ini),
+                        CKAN_SQLALCHEMY_URL=services.sqlalchemy_url,
+                        CKAN_REDIS_URL=services.redis_url,
+                        CKAN_SITE_URL=settings.site_url,
+                        CKAN_STORAGE_PATH=str(settings.storage))
+        run_ckan = make_ckan_runner(ini, env, setup_log)
+        try:
+            done = migrations.upgrade(ini, services.sqlalchemy_url, run_ckan)
+        except RuntimeError as exc:
+            raise StackError(str(exc), setup_log)
+        echo("Base de données : " + ("migrée (" + ", ".join(done) + ")" if done else "à jour"))
+        ensure_admin(settings, services.sqlalchemy_url, run_ckan)
+
+        supervisor = Supervisor(settings.logs)
+        ckan = [ckan_executable(), "-c", str(ini)]
+        supervisor.add(Child("web", ckan + ["run", "-H", settings.host,
+                                            "-p", str(settings.port), "-r"], env=env))
+        supervisor.add(Child("gather", ckan + ["harvester", "gather-consumer"], env=env))
+        supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
+        supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
+                             every=settings.harvest_interval))
+        supervisor.install_signal_handlers()
+        supervisor.start_all()
+        if not supervisor.wait(lambda: portal_answers(settings.local_url),
+                               timeout=settings.startup_timeout):
+            if supervisor.stopping.is_set():
+                return
+            raise StackError(f"le portail ne répond pas sur {settings.local_url} "
+                             f"après {settings.startup_timeout} s",
+                             supervisor.log_path(supervisor.children[0]))
+        echo(f"Portail prêt : {settings.local_url}  "
+             f"(démarré en {time.monotonic() - started:.0f} s ; Ctrl-C pour arrêter)",
+             fg="green", bold=True)
+        supervisor.run_forever()
+    except KeyboardInterrupt:
+        echo("Interruption : arrêt en cours…")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if supervisor is not None:
+            supervisor.stop_all()
+        if services is not None:
+            services.stop()
+            echo("Arrêté : processus CKAN" + ("" if not services.embedded else
+                 ", " + " et ".join(services.embedded) + " embarqués") + ".")
+
+
+# ============================================================= amp-stack test
+
+def pytest_outcome(code: int) -> tuple[int, Optional[str]]:
+    """Exit code of `amp-stack test` for pytest's ``code``, and a message."""
+    if code == 5:
+        return 1, "aucun test n'a été collecté (pytest, code 5) : c'est un échec"
+    if code == 0:
+        return 0, None
+    return code, f"pytest a terminé avec le code {code}"
+
+
+def has_path_argument(args: Sequence[str]) -> bool:
+    return any(not a.startswith("-") and os.path.exists(a.split("::")[0]) for a in args)
+
+
+@main.command(context_settings={"ignore_unknown_options": True,
+                                "allow_interspersed_args": False})
+@click.option("--core", is_flag=True,
+              help="Tests de CKAN lui-même (sélection CORE_TEST_ARGS).")
+@click.option("--ini", default="test.ini", show_default=True,
+              type=click.Path(dir_okay=False), help="Fichier ini des tests.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
+    """Lance les tests sur des serveurs jetables (arguments : ceux de pytest)."""
+    ini_path = Path(ini).resolve()
+    if not ini_path.exists():
+        raise StackError(f"fichier {ini_path} absent (lancez depuis la racine du dépôt)")
+    args = list(pytest_args)
+    if core:
+        if not args and not CORE_TEST_ARGS:
+            raise StackError("aucune sélection de tests de CKAN n'est définie "
+                             "(CORE_TEST_ARGS dans ckanext/amp/stack/cli.py)")
+        args = (list(CORE_TEST_ARGS) if not args else []) + args
+    elif not has_path_argument(args):
+        args = ["tests"] + args
+
+    tmp = Path(tempfile.mkdtemp(prefix="amp-test-"))
+    external_url = os.environ.get("CKAN_SQLALCHEMY_URL") or None
+    services = None
+    created_db: Optional[str] = None
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    code = 1
+    try:
+        started = time.monotonic()
+        try:
+            if external_url:
+                # Never the given database: a fresh one next to it.
+                admin_url = external_url
+                created_db = f"amp_test_{secrets.token_hex(4)}"
+                svc.ensure_database(admin_url, created_db)
+                external_url = svc.with_database(admin_url, created_db)
+            services = svc.start_services(tmp, sqlalchemy_url=external_url,
+                                          redis_url=os.environ.get("CKAN_REDIS_URL"),
+                                          database=TEST_DB)
+            if created_db:
+                services.admin_url = admin_url
+        except svc.ServiceError as exc:
+            raise StackError(str(exc), exc.log_path)
+        except Exception as exc:
+            raise StackError(f"base de test impossible à créer ({exc})")
+        env = child_env(CKAN_SQLALCHEMY_URL=services.sqlalchemy_url,
+                        CKAN_REDIS_URL=services.redis_url,
+                        AMP_TEST_PG_ADMIN_URL=services.admin_url,
+                        AMP_HOME=str(tmp / "home"),
+                        CKAN_STORAGE_PATH=str(tmp / "storage"))
+        env.pop("CKAN_INI", None)
+        (tmp / "storage").mkdir(exist_ok=True)
+        echo(f"Serveurs de test ({', '.join(services.embedded) or 'externes'}) "
+             f"dans {tmp}")
+        log_path = tmp / "setup.log"
+        try:
+            migrations.upgrade(ini_path, services.sqlalchemy_url,
+                               make_ckan_runner(ini_path, env, log_path))
+        except (RuntimeError, StackError) as exc:
+            # The temporary folder goes away: show the end of the log.
+            sys.stderr.write(log_path.read_text(errors="replace")[-4000:] + "\n")
+            message = exc.message if isinstance(exc, StackError) else str(exc)
+            raise StackError(message.split("\n  journal")[0]
+                             + " (fin du journal ci-dessus)")
+        echo(f"Préparation : {time.monotonic() - started:.1f} s")
+
+        argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}", *args]
+        echo("$ " + " ".join(argv[1:]))
+        proc = subprocess.Popen(argv, env=env)
+        try:
+            raw = proc.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached pytest too (same process group); SIGTERM did not.
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            raise
+        code, message = pytest_outcome(raw)
+        if message:
+            click.secho(message, err=True, fg="red")
+    except KeyboardInterrupt:
+        click.secho("Tests interrompus.", err=True, fg="red")
+        code = 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if services is not None:
+            services.stop()
+        if created_db:
+            try:
+                svc.drop_database(admin_url, created_db)
+            except Exception as exc:  # pragma: no cover - reported, not fatal
+                click.secho(f"base {created_db} non supprimée : {exc}", err=True)
+        svc.remove_tree(tmp)
+    sys.exit(code)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
