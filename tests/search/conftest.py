@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from ckanext.amp.search import storage
+from ckanext.amp.stack import services
 
 def _admin_url() -> str:
     url = os.environ.get("AMP_TEST_PG_ADMIN_URL") or os.environ.get("CKAN_SQLALCHEMY_URL")
@@ -25,17 +26,13 @@ def _admin_url() -> str:
 
 @pytest.fixture(scope="module")
 def search_database() -> Iterator[sa.engine.Engine]:
-    admin = sa.engine.make_url(_admin_url())
+    admin_url = _admin_url()
     name = f"amp_search_test_{uuid.uuid4().hex[:10]}"
-    server = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine = sa.create_engine(admin.set(database=name))
-    storage.upgrade(engine)
+    services.ensure_database(admin_url, name)
+    engine = sa.create_engine(services.with_database(admin_url, name))
     try:
+        storage.upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        with server.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+        services.drop_database(admin_url, name)

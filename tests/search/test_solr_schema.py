@@ -32,12 +32,13 @@ def test_reads_static_dynamic_and_copy_fields(schema):
 def test_normalise_types_values_as_solr_stores_them(schema):
     document = schema.normalise({
         "index_id": "x", "id": "1", "site_id": "default", "private": False,
-        "num_resources": 3, "tags": "single", "metadata_modified": "2024-05-01T10:00:00.123456Z",
+        "num_resources": 3, "tags": "single", "metadata_modified": "2024-05-01T12:00:00.123456+02:00",
         "notes": None, "groups": []})
     assert document["private"] == "false"
     assert document["num_resources"] == "3"
     assert document["tags"] == ["single"]
-    assert document["metadata_modified"] == "2024-05-01T10:00:00.123456Z"
+    # UTC, millisecond precision, as Solr stores and returns it.
+    assert document["metadata_modified"] == "2024-05-01T10:00:00.123Z"
     assert "notes" not in document and "groups" not in document
 
 

@@ -20,7 +20,7 @@ from typing import Any, Optional, Sequence
 
 from . import query_ast as ast
 from .datemath import parse_date_math
-from .solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, STRING, TEXT,
+from .solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, NGRAM, STRING, TEXT,
                           SolrSchema, format_date)
 
 #: Solr fields kept in their own column (the key is the Solr field name).
@@ -156,12 +156,14 @@ def _copy_sources(field: str, state: _State) -> list[str]:
 
 
 def _leaf(query: ast.Query, field: str, state: _State, positive: bool) -> str:
-    sources = _copy_sources(field, state)
-    if sources:
-        return "(" + " OR ".join(_leaf(query, source, state, positive) for source in sources) + ")"
     if field == "permission_labels":
         return _labels(query, state)
     kind = _kind(field, state)
+    sources = _copy_sources(field, state)
+    if sources and kind not in (TEXT, NGRAM):
+        return "(" + " OR ".join(_leaf(query, source, state, positive) for source in sources) + ")"
+    if kind == NGRAM:
+        return _ngram(query, field, state)
     if kind == TEXT:
         return _text(query, field, state, positive)
     if isinstance(query, ast.Wildcard):
@@ -177,6 +179,25 @@ def _leaf(query: ast.Query, field: str, state: _State, positive: bool) -> str:
         return _contains(field, value == "true", state)
     bound = _typed_value(kind, text, field, state)
     return _compare_values(field, kind, "=", bound, state)
+
+
+def _field_text(field: str, state: _State) -> str:
+    """SQL text of a field; of its sources when it is a copyField destination."""
+    sources = _copy_sources(field, state) or [field]
+    parts = ", ".join(f"d.fields->>{state.bind(source)}" for source in sources)
+    return f"concat_ws(' ', {parts})"
+
+
+def _ngram(query: ast.Query, field: str, state: _State) -> str:
+    # Solr indexes every 2 to 10 character slice of the value, lower-cased,
+    # and splits the query on white space: each word must be such a slice.
+    text = getattr(query, "text", None) or getattr(query, "pattern", "").strip("*?")
+    words = text.split()
+    if not words or any(not 2 <= len(word) <= 10 for word in words):
+        return "FALSE"
+    haystack = f"amp_search_fold({_field_text(field, state)})"
+    return "(" + " AND ".join(
+        f"strpos({haystack}, amp_search_fold({state.bind(word)})) > 0" for word in words) + ")"
 
 
 def _string_equals(field: str, value: str, state: _State) -> str:
@@ -222,8 +243,7 @@ def _like_pattern(pattern: str) -> str:
 def _text_vector(field: str, state: _State) -> str:
     if field == CATCH_ALL:
         return "d.search_vector"
-    source = state.bind(field)
-    return f"amp_search_vector(d.fields->>{source})"
+    return f"amp_search_vector({_field_text(field, state)})"
 
 
 def _text(query: ast.Query, field: str, state: _State, positive: bool) -> str:

@@ -67,6 +67,8 @@ class SearchRequest:
         mm = _one(params, "mm")
         if not query_text or query_text == "*:*":
             query: ast.Query = ast.MatchAll()
+        elif query_text.startswith("{!"):
+            query = lucene.parse_filter(query_text, default_operator)
         elif parser == "dismax":
             query = lucene.apply_minimum_should_match(lucene.parse_dismax(query_text), mm)
         elif parser == "edismax":

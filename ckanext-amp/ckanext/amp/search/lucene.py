@@ -1016,4 +1016,13 @@ def parse_filter(text: str, default_operator: Occur = Occur.SHOULD) -> Query:
             default_operator = Occur.MUST if operator.upper() == "AND" else Occur.SHOULD
         default_field = params.get("df") or None
         return _LuceneParser(body, offset, default_operator, default_field).parse()
+    if parser == "bool":
+        # Solr's BoolQParser: each parameter is a Lucene query.
+        occurs = (("must", Occur.MUST), ("filter", Occur.MUST),
+                  ("should", Occur.SHOULD), ("must_not", Occur.MUST_NOT))
+        clauses = tuple(Clause(occur, parse_lucene(params[name], default_operator))
+                        for name, occur in occurs if params.get(name, "").strip())
+        if not clauses:
+            raise QuerySyntaxError("The bool query parser needs must, should, must_not or filter")
+        return Boolean(clauses)
     raise QuerySyntaxError("Unsupported query parser '{parser}'", parser=parser)

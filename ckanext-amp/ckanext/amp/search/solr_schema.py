@@ -19,8 +19,8 @@ from typing import Any, Iterable, Iterator, Mapping, Optional
 from xml.etree import ElementTree
 
 # Solr field classes grouped by how the engine treats them.
-STRING, TEXT, INTEGER, FLOAT, DATE, BOOLEAN = (
-    "string", "text", "integer", "float", "date", "boolean")
+STRING, TEXT, NGRAM, INTEGER, FLOAT, DATE, BOOLEAN = (
+    "string", "text", "ngram", "integer", "float", "date", "boolean")
 
 _KIND_BY_CLASS = {
     "solr.StrField": STRING,
@@ -33,8 +33,9 @@ _KIND_BY_CLASS = {
     "solr.DatePointField": DATE,
 }
 
+# Solr (on Java 12+) accepts an ISO 8601 instant with Z or a UTC offset.
 _SOLR_DATE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
+    r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class SolrSchema:
         kinds: dict[str, tuple[str, bool]] = {}
         for node in root.iter("fieldType"):
             kind = _KIND_BY_CLASS.get(node.get("class", ""), STRING)
+            if any("NGram" in (tokenizer.get("class") or "") for tokenizer in node.iter("tokenizer")):
+                kind = NGRAM
             kinds[node.get("name", "")] = (kind, _flag(node.get("multiValued")))
 
         def spec(node: ElementTree.Element) -> FieldSpec:
@@ -143,7 +146,7 @@ class SolrSchema:
                 if strict:
                     continue
                 values = [" ".join(str(value) for value in values)] \
-                    if field.kind in (STRING, TEXT) else values[:1]
+                    if field.kind in (STRING, TEXT, NGRAM) else values[:1]
             converted = []
             for value in values:
                 try:
@@ -184,7 +187,7 @@ def _convert(kind: str, value: Any) -> Any:
     if isinstance(value, Mapping):
         # pysolr sends a dict as an atomic-update instruction, never as data.
         raise ValueError(f"a JSON object is not a Solr value: {json.dumps(value)[:80]}")
-    if kind in (STRING, TEXT):
+    if kind in (STRING, TEXT, NGRAM):
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, (dt.datetime, dt.date)):
@@ -215,12 +218,14 @@ def _convert(kind: str, value: Any) -> Any:
 
 
 def format_date(value: dt.date) -> str:
+    """A date as Solr stores and returns it: UTC, millisecond precision."""
     if not isinstance(value, dt.datetime):
         value = dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    text = value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
-    return text + "Z"
+    millis = value.microsecond // 1000
+    text = value.replace(microsecond=0).isoformat()
+    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
 
 
 def parse_solr_date(value: Any) -> str:
@@ -228,10 +233,13 @@ def parse_solr_date(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return format_date(value)
     text = str(value).strip()
-    if not _SOLR_DATE.match(text):
+    match = _SOLR_DATE.match(text)
+    if not match:
         raise ValueError(f"{text!r} is not a Solr date (YYYY-MM-DDThh:mm:ssZ)")
+    seconds, fraction, zone = match.groups()
     try:
-        parsed = dt.datetime.fromisoformat(text[:-1][:26])
+        parsed = dt.datetime.fromisoformat(seconds + (fraction or "")[:7]
+                                           + ("+00:00" if zone == "Z" else zone))
     except ValueError:
         raise ValueError(f"{text!r} is not a valid date") from None
     return format_date(parsed)

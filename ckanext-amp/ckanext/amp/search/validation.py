@@ -22,8 +22,10 @@ def check_search_params(params: dict[str, Any]) -> None:
     """Parse ``q``, ``fq`` and ``fq_list`` the way the engine will."""
     errors: dict[str, list[str]] = {}
     query = str(params.get("q") or "").strip()
-    # CKAN hands a query without a colon to dismax, which accepts anything.
-    if query and ":" in query and params.get("defType", "lucene") not in ("dismax", "edismax"):
+    # CKAN hands a query without a colon to dismax, which accepts anything;
+    # local parameters ({!...}) are vetted by CKAN itself (SearchError).
+    if not query.startswith("{!") and ":" in query and \
+            params.get("defType", "lucene") not in ("dismax", "edismax"):
         try:
             lucene.parse_lucene(query)
         except ast.QuerySyntaxError as error:
@@ -33,7 +35,7 @@ def check_search_params(params: dict[str, Any]) -> None:
         filters = [filters]
     for name, values in (("fq", [params.get("fq")]), ("fq_list", filters)):
         for value in values:
-            if not value or not str(value).strip():
+            if not value or not str(value).strip() or str(value).strip().startswith("{!"):
                 continue
             try:
                 lucene.parse_filter(str(value))

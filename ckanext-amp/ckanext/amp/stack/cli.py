@@ -27,9 +27,25 @@ ADMIN_EMAIL = "admin@mdata.invalid"
 TEST_DB = "ckan_test"
 
 # Selection run by `amp-stack test --core` (make test-ckan-core) when no
-# pytest argument is given: CKAN's own tests that must pass with the bundle.
-# Left empty on purpose; to be filled by the maintainers.
-CORE_TEST_ARGS: list[str] = []
+# pytest argument is given: CKAN's own search tests (shipped in the ckan
+# wheel), run against amp_search with tests/ckan-core.ini.
+CORE_TEST_INI = "tests/ckan-core.ini"
+CORE_TEST_FILES = ("lib/search",)
+CORE_TEST_CLASSES = ("logic/action/test_get.py", (
+    "TestPackageSearch", "TestPackageAutocomplete", "TestOrganizationList", "TestGroupList"))
+
+
+def core_test_args() -> list[str]:
+    """Paths of CKAN's tests in the installed ckan package (not imported)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("ckan")
+    if spec is None or not spec.submodule_search_locations:
+        raise click.ClickException("le paquet ckan n'est pas installé")
+    tests = Path(list(spec.submodule_search_locations)[0]) / "tests"
+    module, classes = CORE_TEST_CLASSES
+    return ([str(tests / path) for path in CORE_TEST_FILES]
+            + [f"{tests / module}::{name}" for name in classes])
 
 
 class StackError(click.ClickException):
@@ -257,7 +273,7 @@ def has_path_argument(args: Sequence[str]) -> bool:
 @main.command(context_settings={"ignore_unknown_options": True,
                                 "allow_interspersed_args": False})
 @click.option("--core", is_flag=True,
-              help="Tests de CKAN lui-même (sélection CORE_TEST_ARGS).")
+              help="Tests de recherche de CKAN lui-même, contre amp_search (tests/ckan-core.ini).")
 @click.option("--ini", default="test.ini", show_default=True,
               type=click.Path(dir_okay=False), help="Fichier ini des tests.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
@@ -268,10 +284,9 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
         raise StackError(f"fichier {ini_path} absent (lancez depuis la racine du dépôt)")
     args = list(pytest_args)
     if core:
-        if not args and not CORE_TEST_ARGS:
-            raise StackError("aucune sélection de tests de CKAN n'est définie "
-                             "(CORE_TEST_ARGS dans ckanext/amp/stack/cli.py)")
-        args = (list(CORE_TEST_ARGS) if not args else []) + args
+        if ini == "test.ini":
+            ini_path = Path(CORE_TEST_INI).resolve()
+        args = (core_test_args() if not has_path_argument(args) else []) + args
     elif not has_path_argument(args):
         args = ["tests"] + args
 
