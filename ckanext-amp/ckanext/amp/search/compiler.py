@@ -5,7 +5,8 @@ are JSON keys, never identifiers), so SQL metacharacters in a query are
 inert. Column names come only from :data:`PROMOTED_COLUMNS`.
 
 The table (created by the ``amp_search`` migration) is read through the alias
-``d``: ``d.fields`` (jsonb, every indexed field typed as Solr stores it),
+``d``: ``d.fields`` (jsonb, every indexed non-text field typed as Solr stores
+it), ``d.texts`` (jsonb, the analysed ``text`` and ``text_ngram`` fields),
 ``d.search_vector`` (tsvector of the ``text`` catch-all, weighted),
 ``d.permission_labels`` (text[]) and a few promoted columns for fast sorting
 and ranges. Pure Python, no CKAN import.
@@ -29,6 +30,10 @@ PROMOTED_COLUMNS = {
     "metadata_created": ("d.metadata_created", DATE),
     "name": ("d.name", STRING),
     "title_string": ("d.title_string", STRING),
+    "capacity": ("d.capacity", STRING),
+    "state": ("d.state", STRING),
+    "entity_type": ("d.entity_type", STRING),
+    "dataset_type": ("d.dataset_type", STRING),
     "id": ("d.id", STRING),
     "site_id": ("d.site_id", STRING),
     "index_id": ("d.index_id", STRING),
@@ -126,11 +131,14 @@ def _boolean(query: ast.Boolean, state: _State, positive: bool) -> str:
     parts = list(musts) + [f"NOT {condition}" for condition in nots]
     if shoulds:
         required = min(query.minimum_should_match, len(shoulds))
-        if required > 0:
+        # The plain forms let PostgreSQL use the indexes; counting does not.
+        if required == len(shoulds):
+            parts.extend(shoulds)
+        elif required == 1 or (required == 0 and not musts):
+            parts.append("(" + " OR ".join(shoulds) + ")")
+        elif required > 0:
             counted = " + ".join(f"({condition})::int" for condition in shoulds)
             parts.append(f"(({counted}) >= {int(required)})")
-        elif not musts:
-            parts.append("(" + " OR ".join(shoulds) + ")")
     if not parts:
         return "TRUE"
     return "(" + " AND ".join(parts) + ")"
@@ -143,6 +151,15 @@ def _kind(field: str, state: _State) -> str:
         return TEXT
     spec = state.schema.field(field)
     return spec.kind if spec else STRING
+
+
+def json_column(kind: str) -> str:
+    """The jsonb column holding fields of ``kind``."""
+    return "d.texts" if kind in (TEXT, NGRAM) else "d.fields"
+
+
+def _column_of(field: str, state: _State) -> str:
+    return json_column(_kind(field, state))
 
 
 def _copy_sources(field: str, state: _State) -> list[str]:
@@ -184,7 +201,7 @@ def _leaf(query: ast.Query, field: str, state: _State, positive: bool) -> str:
 def _field_text(field: str, state: _State) -> str:
     """SQL text of a field; of its sources when it is a copyField destination."""
     sources = _copy_sources(field, state) or [field]
-    parts = ", ".join(f"d.fields->>{state.bind(source)}" for source in sources)
+    parts = ", ".join(f"{_column_of(source, state)}->>{state.bind(source)}" for source in sources)
     return f"concat_ws(' ', {parts})"
 
 
@@ -224,7 +241,7 @@ def _labels(query: ast.Query, state: _State) -> str:
 
 
 def _values_sql(field: str, state: _State) -> str:
-    return f"amp_search_values(d.fields, {state.bind(field)})"
+    return f"amp_search_values({_column_of(field, state)}, {state.bind(field)})"
 
 
 def _wildcard_values(pattern: str, field: str, state: _State) -> str:
@@ -277,7 +294,7 @@ def _exists(field: str, state: _State) -> str:
         return "(" + " OR ".join(_exists(source, state) for source in sources) + ")"
     if field in PROMOTED_COLUMNS:
         return f"({PROMOTED_COLUMNS[field][0]} IS NOT NULL)"
-    return f"(d.fields ? {state.bind(field)})"
+    return f"({_column_of(field, state)} ? {state.bind(field)})"
 
 
 # -- typed values ------------------------------------------------------------
@@ -441,5 +458,5 @@ def sort_expression(key: SortKey, schema: SolrSchema, compiler: QueryCompiler) -
     spec = schema.field(key.field)
     if spec is None or spec.multi_valued or key.field == CATCH_ALL:
         raise ValueError(f"Can't determine a Sort Order: can not sort on multivalued field: {key.field}")
-    expression = _typed_column(spec.kind, f"d.fields->>{compiler.bind(key.field)}")
+    expression = _typed_column(spec.kind, f"{json_column(spec.kind)}->>{compiler.bind(key.field)}")
     return f"{expression} {direction} NULLS LAST"

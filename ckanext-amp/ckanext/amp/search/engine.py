@@ -19,15 +19,16 @@ import sqlalchemy as sa
 
 from . import lucene
 from . import query_ast as ast
-from .compiler import (CATCH_ALL, MAX_RESULT_WINDOW, QueryCompiler, parse_sort,
-                       sort_expression)
-from .solr_schema import DATE, SolrSchema
+from .compiler import (CATCH_ALL, MAX_RESULT_WINDOW, PROMOTED_COLUMNS, QueryCompiler,
+                       json_column, parse_sort, sort_expression)
+from .solr_schema import DATE, NGRAM, TEXT, SolrSchema
 from .storage import is_missing_schema, upgrade
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 TABLE = "amp_search_document"
+PAYLOAD_TABLE = "amp_search_payload"
 #: Fields kept out of ``d.fields``: large stored-only blobs and the labels.
 BLOB_FIELDS = ("data_dict", "validated_data_dict")
 #: Which part of the search vector a source field of ``text`` weighs in.
@@ -128,6 +129,7 @@ class PostgresSearchEngine:
             def write() -> None:
                 with self.engine.begin() as connection:
                     connection.execute(sa.text(_UPSERT), rows)
+                    connection.execute(sa.text(_UPSERT_PAYLOAD), rows)
             self._with_schema(write)
         return len(rows)
 
@@ -165,16 +167,14 @@ class PostgresSearchEngine:
             bucket = ("a" if name in WEIGHT_A else "b" if name in WEIGHT_B or name.startswith("vocab_")
                       else "c" if name in WEIGHT_C else "d")
             buckets[bucket].extend(str(item) for item in _as_list(value))
+        texts = {name: value for name, value in fields.items()
+                 if (spec := self.schema.field(name)) and spec.kind in (TEXT, NGRAM)}
+        others = {name: value for name, value in fields.items() if name not in texts}
         return {
-            "index_id": fields["index_id"],
-            "id": fields["id"],
-            "site_id": fields["site_id"],
-            "name": fields.get("name"),
-            "title_string": fields.get("title_string"),
-            "metadata_created": fields.get("metadata_created"),
-            "metadata_modified": fields.get("metadata_modified"),
+            **{column: fields.get(column) for column in _PROMOTED},
             "permission_labels": labels,
-            "fields": json.dumps(fields),
+            "fields": json.dumps(others),
+            "texts": json.dumps(texts),
             "data_dict": _blob(document.get("data_dict")),
             "validated_data_dict": _blob(document.get("validated_data_dict")),
             **{f"text_{key}": "\n".join(values) for key, values in buckets.items()},
@@ -203,20 +203,34 @@ class PostgresSearchEngine:
         order.append("d.indexed_order ASC")
         wants = set(request.field_list) or {"*"}  # Solr's default fl is *
         blobs = [blob for blob in BLOB_FIELDS if blob in wants or "*" in wants]
-        columns = ", ".join(["d.fields"] + [f"d.{blob}" for blob in blobs] + [f"{score} AS score"])
+        columns = ", ".join(["d.index_id", "d.fields", "d.texts", f"{score} AS score"])
+        # Ranking by score visits every match anyway: the window count is free
+        # then; otherwise an index can stop at the page, and counting is apart.
+        ranked = any(expression.startswith("score") for expression in order)
+        total_column = ", count(*) OVER () AS _total" if ranked else ""
+        page_sql = (f"SELECT {columns}{total_column} FROM {TABLE} AS d "
+                    f"WHERE {where} ORDER BY {', '.join(order)} LIMIT :_rows OFFSET :_start")
+        page_params = dict(compiler.params, _rows=request.rows, _start=request.start)
         with self.engine.connect() as connection:
-            total = connection.execute(
-                sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {where}"),
-                compiler.params).scalar_one()
+            # One scan of the matches gives the count: the facet query's when
+            # there are facets, else the page query's window count.
+            facets, total = (self._facets(connection, request, where, compiler.params)
+                             if request.facet_fields else ({}, None))
             rows = []
-            if request.rows and request.start < total:
-                page_params = dict(compiler.params, _rows=request.rows, _start=request.start)
-                rows = connection.execute(sa.text(
-                    f"SELECT {columns} FROM {TABLE} AS d WHERE {where} "
-                    f"ORDER BY {', '.join(order)} LIMIT :_rows OFFSET :_start"),
-                    page_params).mappings().all()
-            facets = self._facets(connection, request, where, compiler.params) \
-                if request.facet_fields else {}
+            if request.rows and (total is None or request.start < total):
+                rows = [dict(row) for row in
+                        connection.execute(sa.text(page_sql), page_params).mappings()]
+            if rows and blobs:
+                payloads = connection.execute(sa.text(
+                    f"SELECT index_id, {', '.join(blobs)} FROM {PAYLOAD_TABLE} "
+                    f"WHERE index_id = ANY(:ids)"), {"ids": [row["index_id"] for row in rows]})
+                by_id = {payload["index_id"]: payload for payload in payloads.mappings()}
+                for row in rows:
+                    row.update({blob: by_id.get(row["index_id"], {}).get(blob) for blob in blobs})
+            if total is None:
+                total = rows[0]["_total"] if rows and ranked else connection.execute(
+                    sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {where}"),
+                    compiler.params).scalar_one()
         docs = [self._document(row, request.field_list, decode_dates) for row in rows]
         response: dict[str, Any] = {
             "responseHeader": {"status": 0, "params": {}},
@@ -229,33 +243,41 @@ class PostgresSearchEngine:
         return response
 
     def _facets(self, connection: sa.engine.Connection, request: SearchRequest,
-                where: str, params: dict[str, Any]) -> dict[str, list[Any]]:
+                where: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
+        """Facet counts and the number of matches, in one scan of the matches."""
         facet_params = dict(params)
         parts = []
         for number, name in enumerate(request.facet_fields):
             facet_params[f"_facet{number}"] = name
+            spec = self.schema.field(name)
+            column = json_column(spec.kind if spec else "").replace("d.", "m.")
             source = ("unnest(m.permission_labels)" if name == "permission_labels"
-                      else f"amp_search_values(m.fields, :_facet{number})")
+                      else f"amp_search_values({column}, :_facet{number})")
             parts.append(f"SELECT {number} AS facet, v AS value, count(*) AS n "
                          f"FROM matched AS m, {source} AS v GROUP BY v")
         order = "n DESC, value COLLATE \"C\"" if request.facet_sort_by_count else "value COLLATE \"C\""
         limit = "" if request.facet_limit < 0 else "WHERE rank <= :_facet_limit"
         facet_params["_facet_limit"] = request.facet_limit
         facet_params["_facet_mincount"] = max(request.facet_mincount, 1)
-        sql = (f"WITH matched AS MATERIALIZED (SELECT d.fields, d.permission_labels "
+        sql = (f"WITH matched AS MATERIALIZED (SELECT d.fields, d.texts, d.permission_labels "
                f"FROM {TABLE} AS d WHERE {where}), "
                f"counts AS ({' UNION ALL '.join(parts)}) "
-               f"SELECT facet, value, n FROM (SELECT facet, value, n, row_number() OVER "
+               f"SELECT -1 AS facet, NULL AS value, count(*) AS n FROM matched UNION ALL "
+               f"(SELECT facet, value, n FROM (SELECT facet, value, n, row_number() OVER "
                f"(PARTITION BY facet ORDER BY {order}) AS rank FROM counts "
-               f"WHERE n >= :_facet_mincount) AS ranked {limit} ORDER BY facet, rank")
+               f"WHERE n >= :_facet_mincount) AS ranked {limit} ORDER BY facet, rank)")
         result: dict[str, list[Any]] = {name: [] for name in request.facet_fields}
+        total = 0
         for facet, value, count in connection.execute(sa.text(sql), facet_params):
-            result[request.facet_fields[facet]].extend([value, count])
-        return result
+            if facet < 0:
+                total = count
+            else:
+                result[request.facet_fields[facet]].extend([value, count])
+        return result, total
 
     def _document(self, row: Mapping[str, Any], field_list: Sequence[str],
                   decode_dates: bool) -> dict[str, Any]:
-        fields = dict(row["fields"])
+        fields = dict(row["fields"], **row["texts"])
         for blob in BLOB_FIELDS:
             if row.get(blob) is not None:
                 fields[blob] = row[blob]
@@ -280,25 +302,37 @@ class PostgresSearchEngine:
         return self._with_schema(count)
 
 
+#: Fields copied into columns of their own.
+_PROMOTED = tuple(PROMOTED_COLUMNS)
+
 _UPSERT = f"""
 INSERT INTO {TABLE} AS d (
-    index_id, id, site_id, name, title_string, metadata_created, metadata_modified,
-    permission_labels, fields, data_dict, validated_data_dict, search_vector)
+    index_id, id, site_id, name, title_string, capacity, state, entity_type, dataset_type,
+    metadata_created, metadata_modified,
+    permission_labels, fields, texts, search_vector)
 VALUES (
-    :index_id, :id, :site_id, :name, :title_string,
-    CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
-    CAST(:permission_labels AS text[]), CAST(:fields AS jsonb),
-    :data_dict, :validated_data_dict,
+    :index_id, :id, :site_id, :name, :title_string, :capacity, :state, :entity_type,
+    :dataset_type, CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
+    CAST(:permission_labels AS text[]), CAST(:fields AS jsonb), CAST(:texts AS jsonb),
     setweight(amp_search_vector(:text_a), 'A') || setweight(amp_search_vector(:text_b), 'B')
     || setweight(amp_search_vector(:text_c), 'C') || setweight(amp_search_vector(:text_d), 'D'))
 ON CONFLICT (index_id) DO UPDATE SET
     id = EXCLUDED.id, site_id = EXCLUDED.site_id, name = EXCLUDED.name,
-    title_string = EXCLUDED.title_string, metadata_created = EXCLUDED.metadata_created,
+    title_string = EXCLUDED.title_string, capacity = EXCLUDED.capacity,
+    state = EXCLUDED.state, entity_type = EXCLUDED.entity_type,
+    dataset_type = EXCLUDED.dataset_type, metadata_created = EXCLUDED.metadata_created,
     metadata_modified = EXCLUDED.metadata_modified,
     permission_labels = EXCLUDED.permission_labels, fields = EXCLUDED.fields,
-    data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict,
+    texts = EXCLUDED.texts,
     search_vector = EXCLUDED.search_vector,
     indexed_order = nextval('{TABLE}_indexed_order_seq'), indexed_at = now()
+"""
+
+_UPSERT_PAYLOAD = f"""
+INSERT INTO {PAYLOAD_TABLE} (index_id, data_dict, validated_data_dict)
+VALUES (:index_id, :data_dict, :validated_data_dict)
+ON CONFLICT (index_id) DO UPDATE SET
+    data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict
 """
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")

@@ -63,15 +63,31 @@ def upgrade():
             site_id text NOT NULL,
             name text,
             title_string text,
+            capacity text,
+            state text,
+            entity_type text,
+            dataset_type text,
             metadata_created timestamptz,
             metadata_modified timestamptz,
             permission_labels text[] NOT NULL DEFAULT '{}',
             fields jsonb NOT NULL,
-            data_dict text,
-            validated_data_dict text,
+            texts jsonb NOT NULL DEFAULT '{}',
             search_vector tsvector NOT NULL,
             indexed_order bigserial NOT NULL,
             indexed_at timestamptz NOT NULL DEFAULT now()
+        ) WITH (toast_tuple_target = 4080)
+    """)
+    # What every search reads stays in the row (no TOAST look-up per row);
+    # the stored JSON of the dataset, read only for the page shown, lives
+    # in a table of its own.
+    for column in ("fields", "texts", "search_vector"):
+        op.execute(f"ALTER TABLE amp_search_document ALTER COLUMN {column} SET STORAGE MAIN")
+    op.execute("""
+        CREATE TABLE amp_search_payload (
+            index_id text PRIMARY KEY
+                REFERENCES amp_search_document (index_id) ON DELETE CASCADE,
+            data_dict text,
+            validated_data_dict text
         )
     """)
     op.execute("CREATE INDEX amp_search_document_fields_idx "
@@ -81,12 +97,16 @@ def upgrade():
     op.execute("CREATE INDEX amp_search_document_labels_idx "
                "ON amp_search_document USING gin (permission_labels)")
     op.execute("CREATE INDEX amp_search_document_modified_idx "
-               "ON amp_search_document (metadata_modified DESC, indexed_order)")
+               "ON amp_search_document (metadata_modified DESC NULLS LAST, indexed_order)")
+    # CKAN adds +capacity, +state and +site_id to every search.
+    op.execute("CREATE INDEX amp_search_document_visibility_idx "
+               "ON amp_search_document (site_id, state, capacity)")
     op.execute("CREATE INDEX amp_search_document_id_idx ON amp_search_document (id)")
     op.execute("CREATE INDEX amp_search_document_name_idx ON amp_search_document (name)")
 
 
 def downgrade():
+    op.execute("DROP TABLE IF EXISTS amp_search_payload")
     op.execute("DROP TABLE IF EXISTS amp_search_document")
     for signature in ("amp_search_number(text)", "amp_search_values(jsonb, text)",
                       "amp_search_vector(text)", "amp_search_fold(text)"):
