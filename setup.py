@@ -99,11 +99,19 @@ setup(
             "pytest-freezegun",
             "responses",
             "beautifulsoup4",
+            "hypothesis",
+            "pyshacl",
+            "frictionless",
         ],
     },
     entry_points={
         "ckan.plugins": [
             "amp_search = ckanext.amp.search.plugin:AmpSearchPlugin",
+            "amp_schema = ckanext.amp.schema.plugin:AmpSchemaPlugin",
+            "amp_dcat = ckanext.amp.dcat.plugin:AmpDcatPlugin",
+        ],
+        "ckan.rdf.profiles": [
+            "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",
         ],
         "babel.extractors": [
             "ckan = ckan.lib.extract:extract_ckan",

@@ -1,0 +1,104 @@
+"""The ``amp_dcat_ap_fr`` RDF profile: DCAT-AP 3 (ckanext-dcat, with
+scheming support) plus the bundle's fields, mapped by the CKAN-free
+:mod:`ckanext.amp.common.dcat_mapping`."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ckan.plugins import toolkit
+from rdflib import URIRef
+from rdflib.namespace import DCAT, DCTERMS
+
+from ckanext.dcat.profiles import EuropeanDCATAP3Profile
+
+from ckanext.amp.common import dcat_mapping
+
+#: Extras the DCAT-AP 2/3 parsers write for ``dct:spatial`` (rebuilt here).
+_SPATIAL_EXTRAS = ("spatial", "spatial_uri", "spatial_text", "spatial_bbox", "spatial_centroid")
+
+
+def _portal_page(dataset_dict: dict[str, Any]) -> str | None:
+    site_url = (toolkit.config.get("ckan.site_url") or "").rstrip("/")
+    name = dataset_dict.get("name") or dataset_dict.get("id")
+    return f"{site_url}/dataset/{name}" if site_url and name else None
+
+
+class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
+    """DCAT-AP 3 + HVD + the French/AMP fields (DESIGN §3)."""
+
+    # -- CKAN -> RDF -----------------------------------------------------
+    def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> None:
+        super().graph_from_dataset(dataset_dict, dataset_ref)
+        organization = dataset_dict.get("organization") or {}
+        dcat_mapping.graph_from_dataset(
+            self.g,
+            dataset_ref,
+            dataset_dict,
+            publisher_name=organization.get("title") if isinstance(organization, dict) else None,
+            landing_page=_portal_page(dataset_dict),
+        )
+
+    def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Any) -> None:
+        super().graph_from_catalog(catalog_dict, catalog_ref)
+        catalog = {
+            "publisher_name": toolkit.config.get("ckanext.amp.dcat.publisher_name"),
+            "publisher_siret": toolkit.config.get("ckanext.amp.dcat.publisher_siret"),
+            **(catalog_dict or {}),
+        }
+        dcat_mapping.graph_from_catalog(self.g, catalog_ref, catalog,
+                                        toolkit.config.get("ckan.site_title"),
+                                        toolkit.config.get("ckan.site_url"))
+
+    # -- RDF -> CKAN -----------------------------------------------------
+    def parse_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> dict[str, Any]:
+        dcat_mapping.flatten_geometries(self.g)
+        dataset_dict = super().parse_dataset(dataset_dict, dataset_ref)
+        fields = dcat_mapping.dataset_from_graph(self.g, dataset_ref)
+        extras = dataset_dict.setdefault("extras", [])
+
+        # dct:spatial: zones apart, the rest as spatial_coverage.
+        if fields.get("spatial_zones"):
+            others = dcat_mapping.other_spatial(self.g, dataset_ref)
+            extras[:] = [e for e in extras if e["key"] not in _SPATIAL_EXTRAS]
+            if self._schema_field("spatial_coverage"):
+                if others:
+                    dataset_dict["spatial_coverage"] = others
+                else:
+                    dataset_dict.pop("spatial_coverage", None)
+            elif others:
+                first = others[0]
+                for key, extra in (("uri", "spatial_uri"), ("text", "spatial_text"),
+                                   ("geom", "spatial"), ("bbox", "spatial_bbox"),
+                                   ("centroid", "spatial_centroid")):
+                    if first.get(key):
+                        extras.append({"key": extra, "value": first[key]})
+
+        for resource in dataset_dict.get("resources", []):
+            dcat_mapping.resource_format_from_rdf(resource)
+
+        # Licence: a URI the licence register does not know is kept as is.
+        if not dataset_dict.get("license_id"):
+            licence = self._first_licence(dataset_ref)
+            if licence:
+                dataset_dict["license_id"] = licence
+
+        for key, value in fields.items():
+            extras[:] = [e for e in extras if e["key"] != key]
+            if self._dataset_schema is not None and self._schema_field(key):
+                dataset_dict[key] = value
+            else:
+                dataset_dict.pop(key, None)
+                extras.append({"key": key,
+                               "value": value if isinstance(value, str) else json.dumps(value)})
+        return dataset_dict
+
+    def _first_licence(self, dataset_ref: Any) -> str | None:
+        candidates = list(self.g.objects(dataset_ref, DCTERMS.license))
+        for distribution in self.g.objects(dataset_ref, DCAT.distribution):
+            candidates.extend(self.g.objects(distribution, DCTERMS.license))
+        for licence in candidates:
+            if isinstance(licence, URIRef):
+                entry = dcat_mapping.load_vocabulary("licence").get(str(licence))
+                return entry.uri if entry is not None and entry.uri else str(licence)
+        return None

@@ -1,0 +1,45 @@
+"""amp_schema: the dataset/organisation schema of the bundle on ckanext-scheming.
+
+Thin wiring only: validators (``logic/validators.py``), helpers
+(``helpers.py``), the index document (``indexing.py``), translations
+(``translation.py``) and the schema location (``schemas.py``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import ckan.plugins as plugins
+import ckan.plugins.toolkit as toolkit
+
+from ckanext.amp.schema import indexing, schemas, translation
+
+
+@toolkit.blanket.config_declarations
+@toolkit.blanket.validators
+@toolkit.blanket.helpers
+class AmpSchemaPlugin(plugins.SingletonPlugin):
+    plugins.implements(plugins.IConfigurer)
+    plugins.implements(plugins.IPackageController, inherit=True)
+    plugins.implements(plugins.ITranslation)
+
+    # IConfigurer
+    def update_config(self, config: Any) -> None:
+        toolkit.add_template_directory(config, "templates")
+        schemas.configure_scheming(config)
+
+    # IPackageController
+    def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return indexing.index_document(pkg_dict)
+
+    def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
+        return schemas.add_quality_score(pkg_dict)
+
+    # ITranslation
+    def i18n_directory(self) -> str:
+        return translation.i18n_directory()
+
+    def i18n_locales(self) -> list[str]:
+        return translation.locales()
+
+    def i18n_domain(self) -> str:
+        return translation.DOMAIN
