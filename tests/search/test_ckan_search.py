@@ -70,17 +70,20 @@ def test_portal_pages_work_without_solr(app):
     assert app.get("/organization/region-sud", status=200)
 
 
-@pytest.mark.parametrize("params, status", [
-    ({"q": "title:(unbalanced"}, 409),
-    ({"q": 'notes:"no end'}, 409),
-    ({"fq": "name:[a TO"}, 409),
-    ({"q": "*:*", "sort": "title_string sideways"}, 400),
+@pytest.mark.parametrize("params, status, message", [
+    ({"q": "title:(unbalanced"}, 409,
+     "Requête de recherche invalide : Parenthèse non équilibrée à la position 6"),
+    ({"q": 'notes:"no end'}, 409,
+     "Requête de recherche invalide : Expression entre guillemets non terminée"),
+    ({"fq": "name:[a TO"}, 409, "Filtre de recherche invalide : Intervalle non terminé"),
+    ({"q": "*:*", "sort": "title_string sideways"}, 400, "sort"),
 ])
-def test_malformed_queries_get_a_readable_client_error(app, params, status):
+def test_malformed_queries_get_a_readable_client_error(app, params, status, message):
     response = app.get("/api/3/action/package_search", params=params, status=status)
     error = response.json["error"]
     assert response.json["success"] is False
     text = str(error)
+    assert message in text
     assert "Traceback" not in text and "psycopg2" not in text and "SELECT" not in text
 
 

@@ -8,12 +8,14 @@ import ckan.plugins.toolkit as toolkit
 
 from ckanext.amp.dcat.logic import action, auth
 from ckanext.amp.dcat.views import get_blueprints
+from ckanext.amp.translation import SharedCatalogue
 
 
 @toolkit.blanket.config_declarations
 @toolkit.blanket.auth_functions(lambda: {"amp_catalogue_csv": auth.amp_catalogue_csv})
 @toolkit.blanket.blueprints(get_blueprints)
-class AmpDcatPlugin(plugins.SingletonPlugin):
+class AmpDcatPlugin(SharedCatalogue, plugins.SingletonPlugin):
+    plugins.implements(plugins.ITranslation)
     plugins.implements(plugins.IActions)
     plugins.implements(plugins.IPackageController, inherit=True)
 

@@ -8,11 +8,13 @@ import ckan.plugins.toolkit as toolkit
 
 from ckanext.amp.search import connection, validation
 from ckanext.amp.search.cli import get_commands
+from ckanext.amp.translation import SharedCatalogue
 
 
 @toolkit.blanket.config_declarations
-class AmpSearchPlugin(plugins.SingletonPlugin):
+class AmpSearchPlugin(SharedCatalogue, plugins.SingletonPlugin):
     plugins.implements(plugins.IConfigurer)
+    plugins.implements(plugins.ITranslation)
     plugins.implements(plugins.IPackageController, inherit=True)
     plugins.implements(plugins.IClick)
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def source_directory() -> Path:
     """``ckanext/amp/i18n`` of the imported package."""
-    return Path(__file__).resolve().parents[1] / "i18n"
+    return Path(__file__).resolve().parent / "i18n"
 
 
 def _catalogues(root: Path) -> list[Path]:
@@ -74,4 +74,17 @@ def locales() -> list[str]:
         sorted(p.name for p in source_directory().iterdir() if p.is_dir())
 
 
-__all__ = ["DOMAIN", "i18n_directory", "locales"]
+__all__ = ["DOMAIN", "SharedCatalogue", "i18n_directory", "locales"]
+
+
+class SharedCatalogue:
+    """ITranslation for every plugin of the bundle: one shared catalogue."""
+
+    def i18n_directory(self) -> str:
+        return i18n_directory()
+
+    def i18n_locales(self) -> list[str]:
+        return locales()
+
+    def i18n_domain(self) -> str:
+        return DOMAIN
