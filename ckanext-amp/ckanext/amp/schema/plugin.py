@@ -1,8 +1,9 @@
 """amp_schema: the dataset/organisation schema of the bundle on ckanext-scheming.
 
 Thin wiring only: validators (``logic/validators.py``), helpers
-(``helpers.py``), the index document (``indexing.py``), translations
-(``translation.py``) and the schema location (``schemas.py``).
+(``helpers.py``), the index document (``indexing.py``) and the schema
+location (``schemas.py``); translations come from the shared catalogue
+(``ckanext.amp.translation``).
 """
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from typing import Any
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as toolkit
 
-from ckanext.amp.schema import indexing, schemas, translation
+from ckanext.amp.schema import indexing, schemas
+from ckanext.amp.translation import SharedCatalogue
 
 
 @toolkit.blanket.config_declarations
 @toolkit.blanket.validators
 @toolkit.blanket.helpers
-class AmpSchemaPlugin(plugins.SingletonPlugin):
+class AmpSchemaPlugin(SharedCatalogue, plugins.SingletonPlugin):
     plugins.implements(plugins.IConfigurer)
     plugins.implements(plugins.IPackageController, inherit=True)
     plugins.implements(plugins.ITranslation)
@@ -34,12 +36,3 @@ class AmpSchemaPlugin(plugins.SingletonPlugin):
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return schemas.add_quality_score(pkg_dict)
 
-    # ITranslation
-    def i18n_directory(self) -> str:
-        return translation.i18n_directory()
-
-    def i18n_locales(self) -> list[str]:
-        return translation.locales()
-
-    def i18n_domain(self) -> str:
-        return translation.DOMAIN
