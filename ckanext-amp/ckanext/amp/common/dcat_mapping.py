@@ -45,6 +45,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from ckanext.amp.common.vocabularies import load_vocabulary
+from ckanext.amp.common.values import as_list
 
 __all__ = [
     "ACCESS_RIGHTS",
@@ -129,22 +130,7 @@ def _text(value: Any) -> str:
 
 def _as_list(value: Any) -> list[str]:
     """A list field given as a list, a JSON list string or a single value."""
-    if value in (None, "", [], ()):
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            import json
-
-            try:
-                loaded = json.loads(text)
-            except ValueError:
-                loaded = None
-            if isinstance(loaded, list):
-                return [str(v).strip() for v in loaded if str(v).strip()]
-        return [text] if text else []
-    return [str(v).strip() for v in value if v is not None and str(v).strip()]
-
+    return [str(item).strip() for item in as_list(value, split_commas=False)]
 
 def _node(value: str) -> URIRef | Literal:
     text = value.strip()

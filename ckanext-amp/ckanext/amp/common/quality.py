@@ -23,6 +23,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
+from ckanext.amp.common.values import as_list
 
 __all__ = ["CRITERIA", "Criterion", "QualityReport", "OPEN_FORMATS", "UPDATE_PERIODS", "score"]
 
@@ -110,24 +111,7 @@ def _text(value: Any) -> str:
 
 def _list(value: Any) -> list[Any]:
     """A list from a list, a JSON list in a string or a comma-separated string."""
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [item for item in value if item not in (None, "", {})]
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return []
-        if text.startswith("["):
-            try:
-                loaded = json.loads(text)
-            except ValueError:
-                loaded = None
-            if isinstance(loaded, list):
-                return _list(loaded)
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return [value]
-
+    return as_list(value)
 
 def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in _list(value) if isinstance(item, Mapping)]

@@ -22,6 +22,7 @@ from ckan.lib.navl.dictization_functions import missing as MISSING_VALUE
 from ckanext.amp.common import identifiers, validation
 from ckanext.amp.common.validation import InvalidValue
 from ckanext.amp.schema import rules
+from ckanext.amp.common.values import as_list
 
 Validator = Callable[..., Any]
 Key = tuple[Any, ...]
@@ -87,27 +88,6 @@ def _wrap(function: Callable[[Any], Any]) -> Validator:
     return validator
 
 
-def _as_list(value: Any) -> list[Any]:
-    """Several values from a form (list), the API (list) or a JSON/comma string."""
-    if _empty(value):
-        return []
-    if isinstance(value, (list, tuple)):
-        return [item for item in value if not _empty(item)]
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            loaded = json.loads(text)
-        except ValueError:
-            loaded = None
-        if isinstance(loaded, list):
-            return [item for item in loaded if not _empty(item)]
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-# ---------------------------------------------------------------------------
-# single values
-
-
 def amp_siret(value: Any) -> Any:
     """A SIRET with a valid Luhn key (spaces removed)."""
     return _wrap(identifiers.siret)(value)
@@ -170,7 +150,7 @@ def amp_vocabulary(name: str, to: str = "uri") -> Validator:
 def amp_vocabulary_list(name: str, to: str = "uri") -> Validator:
     """Several values of vocabulary ``name``; stored as a JSON list."""
     def validator(value: Any) -> Any:
-        items = _as_list(value)
+        items = as_list(value)
         if not items:
             return MISSING_VALUE if _empty(value) else "[]"
         try:
@@ -201,7 +181,7 @@ def amp_choice(table: str) -> Validator:
 
 def amp_zones(value: Any) -> Any:
     """COG zone ids that exist (``fr:commune:13055``...); stored as a JSON list."""
-    items = _as_list(value)
+    items = as_list(value)
     if not items:
         return MISSING_VALUE if _empty(value) else "[]"
     try:
@@ -212,7 +192,7 @@ def amp_zones(value: Any) -> Any:
 
 def amp_uri_list(value: Any) -> Any:
     """Several http(s) addresses; stored as a JSON list."""
-    items = _as_list(value)
+    items = as_list(value)
     if not items:
         return MISSING_VALUE if _empty(value) else "[]"
     result = []
@@ -346,11 +326,11 @@ def amp_hvd_legislation(key: Key, data: dict[Key, Any], errors: dict[Key, list[s
     (2023/138) is added when the dataset has an HVD category."""
     value = data.get(key)
     try:
-        items = [validation.http_uri(item) for item in _as_list(value)]
+        items = [validation.http_uri(item) for item in as_list(value)]
     except InvalidValue as error:
         errors.setdefault(key, []).append(_translate(error))
         return
-    hvd = _as_list(_sibling(key, data, "hvd_category"))
+    hvd = as_list(_sibling(key, data, "hvd_category"))
     if hvd and rules.HVD_REGULATION not in items:
         items.append(rules.HVD_REGULATION)
     unique: list[str] = []
