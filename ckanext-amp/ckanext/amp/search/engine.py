@@ -203,34 +203,25 @@ class PostgresSearchEngine:
         order.append("d.indexed_order ASC")
         wants = set(request.field_list) or {"*"}  # Solr's default fl is *
         blobs = [blob for blob in BLOB_FIELDS if blob in wants or "*" in wants]
-        columns = ", ".join(["d.index_id", "d.fields", "d.texts", f"{score} AS score"])
         # Ranking by score visits every match anyway: the window count is free
         # then; otherwise an index can stop at the page, and counting is apart.
+        # The page query keeps to narrow columns; the rows are read by id after.
         ranked = any(expression.startswith("score") for expression in order)
         total_column = ", count(*) OVER () AS _total" if ranked else ""
-        page_sql = (f"SELECT {columns}{total_column} FROM {TABLE} AS d "
+        page_sql = (f"SELECT d.index_id, {score} AS score{total_column} FROM {TABLE} AS d "
                     f"WHERE {where} ORDER BY {', '.join(order)} LIMIT :_rows OFFSET :_start")
         page_params = dict(compiler.params, _rows=request.rows, _start=request.start)
         with self.engine.connect() as connection:
-            # One scan of the matches gives the count: the facet query's when
-            # there are facets, else the page query's window count.
             facets, total = (self._facets(connection, request, where, compiler.params)
                              if request.facet_fields else ({}, None))
-            rows = []
+            page = []
             if request.rows and (total is None or request.start < total):
-                rows = [dict(row) for row in
-                        connection.execute(sa.text(page_sql), page_params).mappings()]
-            if rows and blobs:
-                payloads = connection.execute(sa.text(
-                    f"SELECT index_id, {', '.join(blobs)} FROM {PAYLOAD_TABLE} "
-                    f"WHERE index_id = ANY(:ids)"), {"ids": [row["index_id"] for row in rows]})
-                by_id = {payload["index_id"]: payload for payload in payloads.mappings()}
-                for row in rows:
-                    row.update({blob: by_id.get(row["index_id"], {}).get(blob) for blob in blobs})
+                page = connection.execute(sa.text(page_sql), page_params).mappings().all()
             if total is None:
-                total = rows[0]["_total"] if rows and ranked else connection.execute(
+                total = page[0]["_total"] if page and ranked else connection.execute(
                     sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {where}"),
                     compiler.params).scalar_one()
+            rows = self._rows(connection, page, blobs)
         docs = [self._document(row, request.field_list, decode_dates) for row in rows]
         response: dict[str, Any] = {
             "responseHeader": {"status": 0, "params": {}},
@@ -242,30 +233,46 @@ class PostgresSearchEngine:
                 "facet_intervals": {}, "facet_heatmaps": {}}
         return response
 
+    def _rows(self, connection: sa.engine.Connection, page: Sequence[Mapping[str, Any]],
+              blobs: Sequence[str]) -> list[dict[str, Any]]:
+        """The stored fields (and asked-for blobs) of the page, in page order."""
+        if not page:
+            return []
+        blob_columns = "".join(f", p.{blob}" for blob in blobs)
+        stored = connection.execute(sa.text(
+            f"SELECT d.index_id, d.fields, d.texts{blob_columns} FROM {TABLE} AS d "
+            f"LEFT JOIN {PAYLOAD_TABLE} AS p ON p.index_id = d.index_id "
+            f"WHERE d.index_id = ANY(:ids)"), {"ids": [row["index_id"] for row in page]})
+        by_id = {row["index_id"]: dict(row) for row in stored.mappings()}
+        return [dict(by_id[row["index_id"]], score=row["score"])
+                for row in page if row["index_id"] in by_id]
+
     def _facets(self, connection: sa.engine.Connection, request: SearchRequest,
                 where: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
-        """Facet counts and the number of matches, in one scan of the matches."""
+        """Facet counts and the number of matches, in one scan of the matches.
+
+        Each matching document yields one row per facet value, plus one
+        ``(-1, NULL)`` row that counts the document itself.
+        """
         facet_params = dict(params)
-        parts = []
+        branches = ["SELECT -1 AS facet, NULL::text AS value"]
         for number, name in enumerate(request.facet_fields):
             facet_params[f"_facet{number}"] = name
             spec = self.schema.field(name)
-            column = json_column(spec.kind if spec else "").replace("d.", "m.")
-            source = ("unnest(m.permission_labels)" if name == "permission_labels"
-                      else f"amp_search_values({column}, :_facet{number})")
-            parts.append(f"SELECT {number} AS facet, v AS value, count(*) AS n "
-                         f"FROM matched AS m, {source} AS v GROUP BY v")
+            source = ("unnest(d.permission_labels)" if name == "permission_labels"
+                      else f"amp_search_values({json_column(spec.kind if spec else '')}, "
+                           f":_facet{number})")
+            branches.append(f"SELECT {number}, v FROM {source} AS v")
         order = "n DESC, value COLLATE \"C\"" if request.facet_sort_by_count else "value COLLATE \"C\""
-        limit = "" if request.facet_limit < 0 else "WHERE rank <= :_facet_limit"
+        limit = "" if request.facet_limit < 0 else "AND rank <= :_facet_limit"
         facet_params["_facet_limit"] = request.facet_limit
         facet_params["_facet_mincount"] = max(request.facet_mincount, 1)
-        sql = (f"WITH matched AS MATERIALIZED (SELECT d.fields, d.texts, d.permission_labels "
-               f"FROM {TABLE} AS d WHERE {where}), "
-               f"counts AS ({' UNION ALL '.join(parts)}) "
-               f"SELECT -1 AS facet, NULL AS value, count(*) AS n FROM matched UNION ALL "
-               f"(SELECT facet, value, n FROM (SELECT facet, value, n, row_number() OVER "
-               f"(PARTITION BY facet ORDER BY {order}) AS rank FROM counts "
-               f"WHERE n >= :_facet_mincount) AS ranked {limit} ORDER BY facet, rank)")
+        sql = (f"SELECT facet, value, n FROM (SELECT facet, value, n, row_number() OVER "
+               f"(PARTITION BY facet ORDER BY {order}) AS rank FROM ("
+               f"SELECT f.facet, f.value, count(*) AS n FROM {TABLE} AS d "
+               f"CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) AS f "
+               f"WHERE {where} GROUP BY f.facet, f.value) AS counts) AS ranked "
+               f"WHERE facet < 0 OR (n >= :_facet_mincount {limit}) ORDER BY facet, rank")
         result: dict[str, list[Any]] = {name: [] for name in request.facet_fields}
         total = 0
         for facet, value, count in connection.execute(sa.text(sql), facet_params):
