@@ -123,3 +123,4 @@ def test_deleted_dataset_leaves_the_index(organization):
     assert helpers.call_action("package_search", q="name:ephemere")["count"] == 0
     # ckan.search.remove_deleted_packages (default true) drops it from the index.
     assert helpers.call_action("package_search", q="name:ephemere", include_deleted=True)["count"] == 0
+
