@@ -76,12 +76,13 @@ def test_zones_give_labelled_locations_and_a_union_geometry():
     marseille = URIRef("http://id.insee.fr/geo/commune/13055")
     assert (marseille, RDF.type, DCTERMS.Location) in graph
     assert "POLYGON((5.27796 43.1727" in str(graph.value(marseille, DCAT.bbox))
-    geometries = [wkt for s in graph.objects(REF, DCTERMS.spatial)
-                  for g in graph.objects(s, m.LOCN.geometry)
-                  for wkt in graph.objects(g, m.GSP.asWKT)]
-    assert len(geometries) == 1
+    derived = [s for s in graph.objects(REF, DCTERMS.spatial) if not isinstance(s, URIRef)]
+    assert len(derived) == 1
+    geometries = list(graph.objects(derived[0], DCAT.bbox))
     expected = m.bbox_wkt(m.zone_bbox(["fr:commune:13055", "fr:commune:13001"]))
     assert str(geometries[0]) == expected and geometries[0].datatype == m.GSP.wktLiteral
+    # No locn:geometry node: stock ckanext-dcat's parser fails on one.
+    assert (None, m.LOCN.geometry, None) not in graph
     # The derived Location is not read back as a foreign spatial coverage.
     assert m.other_spatial(graph, REF) == []
 

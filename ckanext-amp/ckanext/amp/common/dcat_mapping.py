@@ -20,7 +20,7 @@ metadata_visibility    ``amp:metadataVisibility``
 spatial_granularity    ``amp:spatialGranularity`` (OpenDataFrance COUV_SPAT_MAILLE)
 spatial_zones          ``dct:spatial <http://id.insee.fr/geo/...>`` (a ``dct:Location``
                        with its label and bbox) + one derived ``dct:Location``
-                       with ``locn:geometry`` and ``dcat:bbox`` (union of bboxes)
+                       with the union of the bboxes as ``dcat:bbox``
 producer_siret         publisher's ``adms:identifier`` (``skos:notation`` typed
                        ``amp:SIRET``, agency INSEE)
 hvd_category           ``dcatap:hvdCategory`` (+ ELI of reg. 2023/138 as
@@ -352,16 +352,13 @@ def _add_zones(graph: Graph, dataset_ref: Any, zones: list[str]) -> None:
     bbox = zone_bbox(zones)
     if bbox:
         location = BNode()
-        polygon = _wkt(bbox_wkt(bbox))
-        geometry = BNode()
         graph.add((dataset_ref, DCTERMS.spatial, location))
         graph.add((location, RDF.type, DCTERMS.Location))
-        # DCAT-AP 3 ranges locn:geometry to a locn:Geometry node: the WKT is
-        # its gsp:asWKT; dcat:bbox keeps the literal harvesters read.
-        graph.add((location, LOCN.geometry, geometry))
-        graph.add((geometry, RDF.type, LOCN.Geometry))
-        graph.add((geometry, GSP.asWKT, polygon))
-        graph.add((location, DCAT.bbox, polygon))
+        # The union box as a dcat:bbox WKT literal only. No locn:geometry:
+        # DCAT-AP 3 ranges it to a locn:Geometry node, and stock
+        # ckanext-dcat 2.4.4's parser (regional CKAN harvesters) fails on a
+        # node, dropping the whole catalogue (tests/dcat/test_interop_stock_ckan.py).
+        graph.add((location, DCAT.bbox, _wkt(bbox_wkt(bbox))))
 
 
 def _add_producer(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],

@@ -12,7 +12,7 @@ from typing import Any
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as toolkit
 
-from ckanext.amp.schema import indexing, schemas
+from ckanext.amp.schema import cli, indexing, schemas
 from ckanext.amp.translation import SharedCatalogue
 
 
@@ -23,11 +23,16 @@ class AmpSchemaPlugin(SharedCatalogue, plugins.SingletonPlugin):
     plugins.implements(plugins.IConfigurer)
     plugins.implements(plugins.IPackageController, inherit=True)
     plugins.implements(plugins.ITranslation)
+    plugins.implements(plugins.IClick)
 
     # IConfigurer
     def update_config(self, config: Any) -> None:
         toolkit.add_template_directory(config, "templates")
         schemas.configure_scheming(config)
+
+    # IClick
+    def get_commands(self) -> list[Any]:
+        return cli.get_commands()
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:

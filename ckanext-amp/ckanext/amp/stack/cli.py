@@ -124,17 +124,18 @@ def admin_exists(sqlalchemy_url: str) -> bool:
         conn.close()
 
 
-def ensure_admin(settings: Settings, sqlalchemy_url: str, run_ckan) -> None:
-    """Create the sysadmin on the first run only; print its password once."""
+def ensure_admin(settings: Settings, sqlalchemy_url: str, run_ckan) -> bool:
+    """Create the sysadmin on the first run only; print its password once.
+    True when it was created (the first run)."""
     password_file = settings.admin_password_file
     if password_file.exists():
         echo(f"Compte administrateur : {ADMIN_USER} "
              f"(mot de passe dans {password_file})")
-        return
+        return False
     if admin_exists(sqlalchemy_url):
         echo(f"Compte administrateur : l'utilisateur « {ADMIN_USER} » existe déjà "
              f"dans la base ; son mot de passe n'est pas géré par amp-stack.")
-        return
+        return False
     password = secrets.token_urlsafe(18)
     run_ckan(["sysadmin", "add", ADMIN_USER, f"email={ADMIN_EMAIL}",
               f"password={password}"], f"sysadmin add {ADMIN_USER}",
@@ -147,6 +148,7 @@ def ensure_admin(settings: Settings, sqlalchemy_url: str, run_ckan) -> None:
     echo(f"    mot de passe : {password}", fg="yellow", bold=True)
     echo(f"  Conservé dans {password_file} (lisible par vous seul).", fg="yellow")
     echo(rule, fg="yellow", bold=True)
+    return True
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -219,7 +221,19 @@ def run() -> None:
         except RuntimeError as exc:
             raise StackError(str(exc), setup_log)
         echo("Base de données : " + ("migrée (" + ", ".join(done) + ")" if done else "à jour"))
-        ensure_admin(settings, services.sqlalchemy_url, run_ckan)
+        if (ensure_admin(settings, services.sqlalchemy_url, run_ckan)
+                and os.environ.get("AMP_DEMO_DATA", "1").strip() != "0"):
+            # First run only (demo data: AMP_DEMO_DATA=0 to skip).
+            if "amp_schema" not in plugins:
+                echo("Données de démonstration : non chargées (plugin amp_schema absent).",
+                     fg="yellow")
+            else:
+                try:
+                    run_ckan(["amp", "demo", "load"], "amp demo load")
+                except StackError as exc:
+                    echo(f"Attention : données de démonstration non chargées : "
+                         f"{exc.format_message()}\n  relancer : ckan -c {ini} amp demo load",
+                         fg="yellow")
 
         supervisor = Supervisor(settings.logs)
         ckan = [ckan_executable(), "-c", str(ini)]

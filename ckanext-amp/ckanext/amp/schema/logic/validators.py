@@ -76,6 +76,12 @@ def _empty(value: Any) -> bool:
         or (isinstance(value, (list, tuple)) and not value)
 
 
+def _as_list(value: Any) -> list[Any]:
+    """Several values from a form, the API or a JSON/comma string; CKAN's
+    ``missing`` counts as none."""
+    return [] if _empty(value) else as_list(value)
+
+
 def _wrap(function: Callable[[Any], Any]) -> Validator:
     def validator(value: Any) -> Any:
         if _empty(value):
@@ -150,7 +156,7 @@ def amp_vocabulary(name: str, to: str = "uri") -> Validator:
 def amp_vocabulary_list(name: str, to: str = "uri") -> Validator:
     """Several values of vocabulary ``name``; stored as a JSON list."""
     def validator(value: Any) -> Any:
-        items = as_list(value)
+        items = _as_list(value)
         if not items:
             return MISSING_VALUE if _empty(value) else "[]"
         try:
@@ -181,7 +187,7 @@ def amp_choice(table: str) -> Validator:
 
 def amp_zones(value: Any) -> Any:
     """COG zone ids that exist (``fr:commune:13055``...); stored as a JSON list."""
-    items = as_list(value)
+    items = _as_list(value)
     if not items:
         return MISSING_VALUE if _empty(value) else "[]"
     try:
@@ -192,7 +198,7 @@ def amp_zones(value: Any) -> Any:
 
 def amp_uri_list(value: Any) -> Any:
     """Several http(s) addresses; stored as a JSON list."""
-    items = as_list(value)
+    items = _as_list(value)
     if not items:
         return MISSING_VALUE if _empty(value) else "[]"
     result = []
@@ -326,11 +332,11 @@ def amp_hvd_legislation(key: Key, data: dict[Key, Any], errors: dict[Key, list[s
     (2023/138) is added when the dataset has an HVD category."""
     value = data.get(key)
     try:
-        items = [validation.http_uri(item) for item in as_list(value)]
+        items = [validation.http_uri(item) for item in _as_list(value)]
     except InvalidValue as error:
         errors.setdefault(key, []).append(_translate(error))
         return
-    hvd = as_list(_sibling(key, data, "hvd_category"))
+    hvd = _as_list(_sibling(key, data, "hvd_category"))
     if hvd and rules.HVD_REGULATION not in items:
         items.append(rules.HVD_REGULATION)
     unique: list[str] = []
