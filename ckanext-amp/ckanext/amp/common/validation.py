@@ -19,6 +19,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ckanext.amp.common.messages import TranslatableError
+
 __all__ = [
     "InvalidValue",
     "Temporal",
@@ -34,22 +36,8 @@ __all__ = [
 ]
 
 
-class InvalidValue(ValueError):
-    """A value a validator refuses.
-
-    ``msgid`` is an English message template (a gettext id, translated by
-    the CKAN layer) formatted with ``params``; ``str(error)`` gives the
-    English text.
-    """
-
-    def __init__(self, msgid: str, **params: object) -> None:
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid.format(**params))
-
-    def translate(self, gettext) -> str:
-        """The message through ``gettext`` (e.g. CKAN's ``toolkit._``)."""
-        return gettext(self.msgid).format(**self.params)
+class InvalidValue(TranslatableError):
+    """A value a validator refuses (English gettext id + parameters)."""
 
 
 MISSING = "Missing value"

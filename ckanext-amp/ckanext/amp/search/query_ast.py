@@ -13,6 +13,8 @@ import enum
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from ckanext.amp.common.messages import TranslatableError
+
 
 class Occur(enum.Enum):
     """How a clause takes part in a boolean query (Lucene's BooleanClause)."""
@@ -143,15 +145,5 @@ class Boolean:
 Query = Union[MatchAll, Term, Phrase, Wildcard, Exists, Range, FunctionRange, Boolean]
 
 
-class QuerySyntaxError(ValueError):
-    """A query that cannot be parsed.
-
-    ``msgid`` is an English message template (a gettext id, translated by
-    the CKAN layer) formatted with ``params``; ``str(error)`` gives the
-    English text.
-    """
-
-    def __init__(self, msgid: str, **params: object) -> None:
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid.format(**params))
+class QuerySyntaxError(TranslatableError):
+    """A query that cannot be parsed (English gettext id + parameters)."""

@@ -14,10 +14,6 @@ from . import lucene
 from . import query_ast as ast
 
 
-def translate(error: ast.QuerySyntaxError) -> str:
-    return toolkit._(error.msgid).format(**error.params)
-
-
 def check_search_params(params: dict[str, Any]) -> None:
     """Parse ``q``, ``fq`` and ``fq_list`` the way the engine will."""
     errors: dict[str, list[str]] = {}
@@ -29,7 +25,7 @@ def check_search_params(params: dict[str, Any]) -> None:
         try:
             lucene.parse_lucene(query)
         except ast.QuerySyntaxError as error:
-            errors["q"] = [toolkit._("Invalid search query: {reason}").format(reason=translate(error))]
+            errors["q"] = [toolkit._("Invalid search query: {reason}").format(reason=error.translate(toolkit._))]
     filters = params.get("fq_list") or []
     if isinstance(filters, str):
         filters = [filters]
@@ -41,6 +37,6 @@ def check_search_params(params: dict[str, Any]) -> None:
                 lucene.parse_filter(str(value))
             except ast.QuerySyntaxError as error:
                 errors.setdefault(name, []).append(
-                    toolkit._("Invalid search filter: {reason}").format(reason=translate(error)))
+                    toolkit._("Invalid search filter: {reason}").format(reason=error.translate(toolkit._)))
     if errors:
         raise toolkit.ValidationError(errors)
