@@ -203,3 +203,22 @@ def test_schema_urls_point_at_the_shipped_files():
     shown = helpers.call_action("scheming_dataset_schema_show", type="dataset")
     assert any(f["field_name"] == "producer_siret" for f in shown["dataset_fields"])
 
+
+
+@pytest.mark.ckan_config("ckan.plugins", "amp_search amp_schema scheming_datasets scheming_organizations")
+@pytest.mark.usefixtures("with_plugins")
+def test_licence_register_offers_licence_ouverte_first_in_french():
+    from ckan.model.license import LicenseRegister
+
+    from ckanext.amp.schema.schemas import LICENCES_OPTION
+
+    import ckan.plugins.toolkit as toolkit
+
+    assert toolkit.config[LICENCES_OPTION].startswith("file://")
+    register = LicenseRegister()
+    licences = list(register.values())
+    assert licences[0].id == "lov2" and licences[0].isopen()
+    assert register["lov2"].title.startswith("Licence Ouverte")
+    assert register["odc-odbl"].isopen() and not register["other-closed"].isopen()
+    # CKAN's own licence ids stay valid for existing datasets.
+    assert {"cc-by", "cc-zero", "notspecified", "other-closed"} <= set(register.keys())

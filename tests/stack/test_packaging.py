@@ -27,7 +27,8 @@ def wheel_names(tmp_path_factory) -> set[str]:
 
 def test_wheel_ships_the_data_folders(wheel_names):
     for data in ("schemas/dataset.yaml", "schemas/organization.yaml",
-                 "schemas/vocabularies/zones.json", "schemas/vocabularies/data-theme.json"):
+                 "schemas/vocabularies/zones.json", "schemas/vocabularies/data-theme.json",
+                 "licences/ckan-licences.json"):
         assert f"ckanext/amp/data/{data}" in wheel_names, data
 
 

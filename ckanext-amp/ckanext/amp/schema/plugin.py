@@ -29,6 +29,7 @@ class AmpSchemaPlugin(SharedCatalogue, plugins.SingletonPlugin):
     def update_config(self, config: Any) -> None:
         toolkit.add_template_directory(config, "templates")
         schemas.configure_scheming(config)
+        schemas.configure_licences(config)
 
     # IClick
     def get_commands(self) -> list[Any]:

@@ -55,6 +55,17 @@ def configure_scheming(config: Any) -> None:
             plugin.update_config(config)
 
 
+LICENCES_OPTION = "licenses_group_url"
+LICENCES_FILE = "ckan-licences.json"
+
+
+def configure_licences(config: Any) -> None:
+    """Use the bundle's licence register (Licence Ouverte 2.0 first, French
+    titles, CKAN's own licences kept) unless the operator set one."""
+    if not (config.get(LICENCES_OPTION) or "").strip():
+        config[LICENCES_OPTION] = data_path("licences", LICENCES_FILE).resolve().as_uri()
+
+
 def add_quality_score(pkg_dict: dict[str, Any]) -> dict[str, Any]:
     """``quality_score`` (int, computed, never stored) in package_show's output."""
     pkg_dict["quality_score"] = quality.score(pkg_dict).score
