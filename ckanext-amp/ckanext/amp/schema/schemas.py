@@ -41,7 +41,8 @@ def configure_scheming(config: Any) -> None:
     for option, name, plugin_name in (
             (DATASET_OPTION, DATASET_FILE, "scheming_datasets"),
             (ORGANIZATION_OPTION, ORGANIZATION_FILE, "scheming_organizations")):
-        if not (config.get(option) or "").strip():
+        # An explicit default: scheming may not have declared its options yet.
+        if not (config.get(option, "") or "").strip():
             config[option] = schema_url(name)
             changed.append(plugin_name)
     import ckan.plugins as plugins
