@@ -8,6 +8,7 @@ import pytest
 #: ../shared/fixtures beside the repository checkout (CI has it).
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 SHACL = FIXTURES / "shacl"
+LICENCES = Path(__file__).resolve().parents[2] / "licences" / "ckan-licences.json"
 SCHEMA = Path(__file__).resolve().parent / "amp_test_schema.yaml"
 
 

@@ -117,6 +117,36 @@ def test_serialise_then_parse_gives_back_every_field(org, diffusion, extra):
         assert "files.example.org" not in text
 
 
+@pytest.fixture
+def licence_register():
+    """CKAN caches its licence register on the Package class: rebuild it from
+    the configuration of the test, and forget it afterwards."""
+    from ckan import model
+
+    def forget() -> None:
+        if "_license_register" in vars(model.Package):
+            del model.Package._license_register
+
+    forget()
+    yield model.Package.get_license_register()
+    forget()
+
+
+@pytest.mark.ckan_config("licenses_group_url", h.LICENCES.as_uri())
+@pytest.mark.parametrize("licence", ["lov2", "odc-odbl", "cc-by"])
+def test_stock_profile_with_our_register_finds_the_licence(org, licence_register, licence):
+    """A French CKAN (DataSud) that uses our licence register gets the
+    dataset's licence with ckanext-dcat's stock profile: by the licence
+    document's title, since the register knows no EU licence URI."""
+    assert licence in licence_register
+    dataset = demo(org, f"licence-{licence}", license_id=licence)
+    text = RDFSerializer().serialize_dataset(dataset, _format="turtle")
+    parser = RDFParser(profiles=["euro_dcat_ap_3"])
+    parser.parse(text, _format="turtle")
+    (parsed,) = parser.datasets()
+    assert parsed["license_id"] == licence, text
+
+
 # -- SHACL ----------------------------------------------------------------------------
 
 def _catalogue_graph(app, path="/catalog.ttl"):

@@ -265,8 +265,13 @@ def graph_from_dataset(
     *,
     publisher_name: str | None = None,
     landing_page: str | None = None,
+    licence_titles: Mapping[str, str] | None = None,
 ) -> None:
     """Add the bundle's triples of ``dataset`` to ``graph`` (idempotent).
+
+    ``licence_titles`` (language → title, from the portal's licence register)
+    name the licence document: CKAN's stock DCAT harvester finds a licence in
+    its own register by URI or by title, and knows no EU licence URI.
 
     Triples that ckanext-dcat may have written for the same fields
     (``dct:identifier``, ``dct:accessRights``) are replaced so that each has
@@ -317,7 +322,7 @@ def graph_from_dataset(
 
     _add_zones(graph, dataset_ref, _as_list(dataset.get("spatial_zones")))
     _add_producer(graph, dataset_ref, dataset, publisher_name)
-    _add_licence(graph, dataset_ref, dataset)
+    _add_licence(graph, dataset_ref, dataset, licence_titles or {})
 
     normalise_formats(graph, dataset_ref)
     if dataset.get("diffusion") and _text(dataset.get("diffusion")) != "public":
@@ -379,7 +384,8 @@ def _add_producer(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],
     graph.add((identifier, ADMS.schemaAgency, Literal("INSEE")))
 
 
-def _add_licence(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any]) -> None:
+def _add_licence(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],
+                 titles: Mapping[str, str]) -> None:
     uri = licence_uri(dataset.get("license_id"), dataset.get("license_url"))
     if not uri:
         return
@@ -388,6 +394,10 @@ def _add_licence(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any]) -> 
         if (distribution, DCTERMS.license, None) not in graph:
             graph.add((distribution, DCTERMS.license, licence))
             graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
+    if (None, DCTERMS.license, licence) in graph:
+        for language, title in titles.items():
+            if _text(title):
+                graph.add((licence, DCTERMS.title, Literal(_text(title), lang=language)))
 
 
 RDFS_RESOURCE = URIRef("http://www.w3.org/2000/01/rdf-schema#Resource")

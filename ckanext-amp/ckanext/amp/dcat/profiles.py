@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ckan import model
 from ckan.plugins import toolkit
 from rdflib import URIRef
 from rdflib.namespace import DCAT, DCTERMS
@@ -24,6 +25,24 @@ def _portal_page(dataset_dict: dict[str, Any]) -> str | None:
     return f"{site_url}/dataset/{name}" if site_url and name else None
 
 
+def _licence_titles(license_id: Any) -> dict[str, str]:
+    """Titles of a licence in the portal's register: the register's own (in
+    the portal's language) and, for the receiving portals that run in English
+    with CKAN's stock register, ``title_en`` (CKAN's stock title for CKAN's
+    own licences)."""
+    if not license_id:
+        return {}
+    licence = model.Package.get_license_register().get(license_id)
+    if licence is None:
+        return {}
+    language = (toolkit.config.get("ckan.locale_default") or "en").split("_")[0]
+    titles = {language: str(licence.title)}
+    english = getattr(licence, "title_en", None)
+    if english and language != "en":
+        titles["en"] = str(english)
+    return titles
+
+
 class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
     """DCAT-AP 3 + HVD + the French/AMP fields (DESIGN §3)."""
 
@@ -37,6 +56,7 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
             dataset_dict,
             publisher_name=organization.get("title") if isinstance(organization, dict) else None,
             landing_page=_portal_page(dataset_dict),
+            licence_titles=_licence_titles(dataset_dict.get("license_id")),
         )
 
     def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Any) -> None:

@@ -30,13 +30,19 @@ TEST_DB = "ckan_test"
 # pytest argument is given: CKAN's own search tests (shipped in the ckan
 # wheel), run against amp_search with tests/ckan-core.ini.
 CORE_TEST_INI = "tests/ckan-core.ini"
+# Makes the Faker data of CKAN's factories the same at every run.
+CORE_TEST_PLUGIN = "tests.ckan_core_plugin"
 CORE_TEST_FILES = ("lib/search",)
 CORE_TEST_CLASSES = ("logic/action/test_get.py", (
     "TestPackageSearch", "TestPackageAutocomplete", "TestOrganizationList", "TestGroupList"))
 
 
-def core_test_args() -> list[str]:
-    """Paths of CKAN's tests in the installed ckan package (not imported)."""
+def core_test_args(with_paths: bool = True) -> list[str]:
+    """pytest arguments for CKAN's own tests: our plugin, then (unless
+    ``with_paths`` is false) the paths of the selection in the installed ckan
+    package (not imported)."""
+    if not with_paths:
+        return ["-p", CORE_TEST_PLUGIN]
     import importlib.util
 
     spec = importlib.util.find_spec("ckan")
@@ -44,7 +50,8 @@ def core_test_args() -> list[str]:
         raise click.ClickException("le paquet ckan n'est pas installé")
     tests = Path(list(spec.submodule_search_locations)[0]) / "tests"
     module, classes = CORE_TEST_CLASSES
-    return ([str(tests / path) for path in CORE_TEST_FILES]
+    return (["-p", CORE_TEST_PLUGIN]
+            + [str(tests / path) for path in CORE_TEST_FILES]
             + [f"{tests / module}::{name}" for name in classes])
 
 
@@ -300,7 +307,7 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
     if core:
         if ini == "test.ini":
             ini_path = Path(CORE_TEST_INI).resolve()
-        args = (core_test_args() if not has_path_argument(args) else []) + args
+        args = core_test_args(with_paths=not has_path_argument(args)) + args
     elif not has_path_argument(args):
         args = ["tests"] + args
 
