@@ -42,7 +42,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.common.values import as_list
@@ -246,6 +246,46 @@ def licence_uri(license_id: Any, license_url: Any = None) -> str | None:
     return None
 
 
+# -- provenance -----------------------------------------------------------------
+
+def normalise_qualified_attributions(graph: Graph, dataset_ref: Any) -> None:
+    """Write qualified attributions as DCAT-AP 3 and PROV-O say
+    (``prov:qualifiedAttribution`` → ``prov:Attribution`` with ``prov:agent``
+    and ``dcat:hadRole``). ckanext-dcat 2.4 writes them with ``dcat:``
+    terms that do not exist, and reads them back with ``prov:`` ones."""
+    for attribution in list(graph.objects(dataset_ref, DCAT.qualifiedAttribution)):
+        graph.remove((dataset_ref, DCAT.qualifiedAttribution, attribution))
+        graph.add((dataset_ref, PROV.qualifiedAttribution, attribution))
+        if (attribution, RDF.type, DCAT.Attribution) in graph:
+            graph.remove((attribution, RDF.type, DCAT.Attribution))
+            graph.add((attribution, RDF.type, PROV.Attribution))
+        for agent in list(graph.objects(attribution, DCAT.agent)):
+            graph.remove((attribution, DCAT.agent, agent))
+            graph.add((attribution, PROV.agent, agent))
+
+
+_DATE_TYPES = ((re.compile(r"^\d{4}$"), XSD.gYear),
+               (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
+               (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date))
+
+
+def typed_date(text: str) -> Literal:
+    """An ISO 8601 year, month, day or date-time with the XSD type of its
+    precision (a bare date typed ``xsd:dateTime`` is an invalid literal)."""
+    for pattern, datatype in _DATE_TYPES:
+        if pattern.match(text):
+            return Literal(text, datatype=datatype)
+    return Literal(text, datatype=XSD.dateTime)
+
+
+def type_activity_dates(graph: Graph, dataset_ref: Any) -> None:
+    """``prov:startedAtTime`` of the dataset's activities, typed by precision."""
+    for activity in graph.objects(dataset_ref, PROV.wasGeneratedBy):
+        for value in list(graph.objects(activity, PROV.startedAtTime)):
+            graph.remove((activity, PROV.startedAtTime, value))
+            graph.add((activity, PROV.startedAtTime, typed_date(str(value))))
+
+
 # -- dict -> graph ----------------------------------------------------------------
 
 def dataset_identifier(dataset: Mapping[str, Any], dataset_ref: Any = None) -> str:
@@ -325,6 +365,8 @@ def graph_from_dataset(
     _add_licence(graph, dataset_ref, dataset, licence_titles or {})
 
     normalise_formats(graph, dataset_ref)
+    normalise_qualified_attributions(graph, dataset_ref)
+    type_activity_dates(graph, dataset_ref)
     if dataset.get("diffusion") and _text(dataset.get("diffusion")) != "public":
         redact_distributions(graph, dataset_ref, landing_page or dataset.get("url") or None)
     _type_objects(graph, dataset_ref)
@@ -387,9 +429,14 @@ def _add_producer(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],
 def _add_licence(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],
                  titles: Mapping[str, str]) -> None:
     uri = licence_uri(dataset.get("license_id"), dataset.get("license_url"))
-    if not uri:
+    if uri:
+        licence: URIRef | BNode = URIRef(uri)
+    elif titles and _text(dataset.get("license_id")) not in ("", "notspecified"):
+        # A licence of the register with no URI of its own (« Autre (non
+        # ouverte) », a convention's licence): named by its titles.
+        licence = BNode()
+    else:
         return
-    licence = URIRef(uri)
     for distribution in graph.objects(dataset_ref, DCAT.distribution):
         if (distribution, DCTERMS.license, None) not in graph:
             graph.add((distribution, DCTERMS.license, licence))
@@ -402,6 +449,7 @@ def _add_licence(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],
 
 RDFS_RESOURCE = URIRef("http://www.w3.org/2000/01/rdf-schema#Resource")
 VCARD_HAS_EMAIL = URIRef("http://www.w3.org/2006/vcard/ns#hasEmail")
+VCARD_HAS_URL = URIRef("http://www.w3.org/2006/vcard/ns#hasURL")
 
 
 def _type_objects(graph: Graph, dataset_ref: Any) -> None:
@@ -418,9 +466,10 @@ def _type_objects(graph: Graph, dataset_ref: Any) -> None:
             if isinstance(licence, URIRef):
                 graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
     for contact in graph.objects(dataset_ref, DCAT.contactPoint):
-        for email in graph.objects(contact, VCARD_HAS_EMAIL):
-            if isinstance(email, URIRef):
-                graph.add((email, RDF.type, RDFS_RESOURCE))
+        for predicate in (VCARD_HAS_EMAIL, VCARD_HAS_URL):
+            for address in graph.objects(contact, predicate):
+                if isinstance(address, URIRef):
+                    graph.add((address, RDF.type, RDFS_RESOURCE))
 
 
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"

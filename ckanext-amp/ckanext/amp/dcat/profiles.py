@@ -19,6 +19,29 @@ from ckanext.amp.common import dcat_mapping
 _SPATIAL_EXTRAS = ("spatial", "spatial_uri", "spatial_text", "spatial_bbox", "spatial_centroid")
 
 
+def _prune(items: Any, subfields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The non-empty values of ``items`` (a list of dicts) whose keys are
+    among ``subfields`` (scheming's ``repeating_subfields``), recursively."""
+    by_name = {subfield["field_name"]: subfield for subfield in subfields}
+    kept_items = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kept = {}
+        for name, value in item.items():
+            subfield = by_name.get(name)
+            if subfield is None or value in (None, "", [], {}):
+                continue
+            if subfield.get("repeating_subfields"):
+                value = _prune(value, subfield["repeating_subfields"])
+                if not value:
+                    continue
+            kept[name] = value
+        if kept:
+            kept_items.append(kept)
+    return kept_items
+
+
 def _portal_page(dataset_dict: dict[str, Any]) -> str | None:
     site_url = (toolkit.config.get("ckan.site_url") or "").rstrip("/")
     name = dataset_dict.get("name") or dataset_dict.get("id")
@@ -103,6 +126,8 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
             if licence:
                 dataset_dict["license_id"] = licence
 
+        self._keep_schema_subfields(dataset_dict)
+
         for key, value in fields.items():
             extras[:] = [e for e in extras if e["key"] != key]
             if self._dataset_schema is not None and self._schema_field(key):
@@ -112,6 +137,22 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
                 extras.append({"key": key,
                                "value": value if isinstance(value, str) else json.dumps(value)})
         return dataset_dict
+
+    def _keep_schema_subfields(self, dataset_dict: dict[str, Any]) -> None:
+        """ckanext-dcat's parser fills contacts, agents, provenance and
+        attributions with keys the schema has no field for (RDF classes,
+        translations) and with empty strings; keep what the schema, hence
+        the form, holds."""
+        if self._dataset_schema is None:
+            return
+        for field in self._dataset_schema.get("dataset_fields", []):
+            key = field["field_name"]
+            if field.get("repeating_subfields") and dataset_dict.get(key):
+                kept = _prune(dataset_dict[key], field["repeating_subfields"])
+                if kept:
+                    dataset_dict[key] = kept
+                else:
+                    dataset_dict.pop(key)
 
     def _first_licence(self, dataset_ref: Any) -> str | None:
         candidates = list(self.g.objects(dataset_ref, DCTERMS.license))
