@@ -42,7 +42,7 @@ import re
 from typing import Any, Iterable, Mapping
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.common.values import as_list
@@ -278,12 +278,20 @@ def typed_date(text: str) -> Literal:
     return Literal(text, datatype=XSD.dateTime)
 
 
-def type_activity_dates(graph: Graph, dataset_ref: Any) -> None:
-    """``prov:startedAtTime`` of the dataset's activities, typed by precision."""
-    for activity in graph.objects(dataset_ref, PROV.wasGeneratedBy):
-        for value in list(graph.objects(activity, PROV.startedAtTime)):
-            graph.remove((activity, PROV.startedAtTime, value))
-            graph.add((activity, PROV.startedAtTime, typed_date(str(value))))
+def type_activity_dates(graph: Graph, dataset_ref: Any, activities: Any) -> None:
+    """``prov:startedAtTime`` of the dataset's activities, typed by the
+    precision the steward gave (read from the dataset: rdflib has already
+    turned a bare date typed ``xsd:dateTime`` into a midnight date-time)."""
+    nodes = list(graph.objects(dataset_ref, PROV.wasGeneratedBy))
+    for activity in activities if isinstance(activities, list) else []:
+        started = _text(activity.get("startedAtTime")) if isinstance(activity, dict) else ""
+        if not started:
+            continue
+        uri, label = _text(activity.get("uri")), _text(activity.get("label"))
+        for node in nodes:
+            if (URIRef(uri) == node) if uri else (
+                    isinstance(node, BNode) and _text(graph.value(node, RDFS.label)) == label):
+                graph.set((node, PROV.startedAtTime, typed_date(started)))
 
 
 # -- dict -> graph ----------------------------------------------------------------
@@ -366,7 +374,7 @@ def graph_from_dataset(
 
     normalise_formats(graph, dataset_ref)
     normalise_qualified_attributions(graph, dataset_ref)
-    type_activity_dates(graph, dataset_ref)
+    type_activity_dates(graph, dataset_ref, dataset.get("provenance_activity"))
     if dataset.get("diffusion") and _text(dataset.get("diffusion")) != "public":
         redact_distributions(graph, dataset_ref, landing_page or dataset.get("url") or None)
     _type_objects(graph, dataset_ref)
@@ -558,11 +566,10 @@ def derived_location(graph: Graph, node: Any, zones_bbox: list[float] | None) ->
     boxes = {str(o) for o in graph.objects(node, DCAT.bbox)}
     return (boxes == {expected}
             and (node, SKOS.prefLabel, None) not in graph
-            and (node, RDFS_LABEL, None) not in graph)
+            and (node, RDFS.label, None) not in graph)
 
 
 SKOS_NOTATION = SKOS.notation
-RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 def dataset_from_graph(graph: Graph, dataset_ref: Any) -> dict[str, Any]:
@@ -647,7 +654,7 @@ def other_spatial(graph: Graph, dataset_ref: Any) -> list[dict[str, str]]:
             item["uri"] = str(obj)
         if isinstance(obj, Literal):
             item["text"] = str(obj)
-        label = _value(graph, obj, SKOS.prefLabel) or _value(graph, obj, RDFS_LABEL)
+        label = _value(graph, obj, SKOS.prefLabel) or _value(graph, obj, RDFS.label)
         if label:
             item["text"] = label
         for key, predicate in (("geom", LOCN.geometry), ("bbox", DCAT.bbox),

@@ -32,6 +32,9 @@ def _prune(items: Any, subfields: list[dict[str, Any]]) -> list[dict[str, Any]]:
             subfield = by_name.get(name)
             if subfield is None or value in (None, "", [], {}):
                 continue
+            if name == "uri" and not str(value).startswith(("http://", "https://", "urn:")):
+                # ckanext-dcat gives a blank node's id as the activity's URI.
+                continue
             if subfield.get("repeating_subfields"):
                 value = _prune(value, subfield["repeating_subfields"])
                 if not value:

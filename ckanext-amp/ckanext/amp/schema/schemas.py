@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ckan import model
+
 from ckanext.amp.common import quality
 from ckanext.amp.common.paths import data_path
 
@@ -65,6 +67,11 @@ def configure_licences(config: Any) -> None:
     titles, CKAN's own licences kept) unless the operator set one."""
     if not (config.get(LICENCES_OPTION) or "").strip():
         config[LICENCES_OPTION] = data_path("licences", LICENCES_FILE).resolve().as_uri()
+    # CKAN builds its licence register once and keeps it on the Package
+    # class: one built before this configuration (by a plugin set loaded
+    # earlier in the same process) would lack the bundle's licences.
+    if "_license_register" in vars(model.Package):
+        del model.Package._license_register
 
 
 def add_quality_score(pkg_dict: dict[str, Any]) -> dict[str, Any]:
