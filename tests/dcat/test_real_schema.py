@@ -180,7 +180,14 @@ def test_every_demo_dataset_survives_the_round_trip():
 _words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéèàçôABCDEFGHIJ -'’", min_size=3,
                  max_size=40).map(str.strip).filter(bool)
 _slug = st.from_regex(r"[a-z][a-z0-9\-]{2,20}", fullmatch=True)
-_url = _slug.map(lambda s: f"https://donnees.example.fr/{s}")
+
+
+def _url(host: str):
+    """URLs of one kind. In RDF a URL is a node: the same URL given to an
+    activity and to its "see also" would be one node, so each kind of link
+    gets a host of its own."""
+    return _slug.map(lambda s: f"https://{host}.example.fr/{s}")
+
 _date = st.dates(min_value=datetime.date(1990, 1, 1),
                  max_value=datetime.date(2030, 12, 31)).map(str)
 
@@ -190,13 +197,13 @@ def _agents(namespace: str):
     one agent), so agents with different details get different URIs."""
     return st.fixed_dictionaries(
         {"name": _words, "uri": _slug.map(lambda s: f"https://{namespace}.example.fr/{s}")},
-        optional={"email": _slug.map(lambda s: f"{s}@example.fr"), "url": _url})
+        optional={"email": _slug.map(lambda s: f"{s}@example.fr"), "url": _url(f"www.{namespace}")})
 
 
 _variations = st.fixed_dictionaries({}, optional={
     # Two identical relations are one statement in RDF: relations are unique.
     "qualified_relation": st.lists(st.fixed_dictionaries(
-        {"relation": _url},
+        {"relation": _url("relations")},
         optional={"role": st.sampled_from(["http://www.iana.org/assignments/relation/related",
                                            "http://www.iana.org/assignments/relation/derivedfrom"])}),
         min_size=1, max_size=3, unique_by=lambda r: r["relation"]),
@@ -207,12 +214,12 @@ _variations = st.fixed_dictionaries({}, optional={
         min_size=1, max_size=3, unique_by=lambda a: a["agent"][0]["uri"]),
     "provenance_activity": st.lists(st.fixed_dictionaries(
         {"label": _words},
-        optional={"startedAtTime": _date, "uri": _url, "seeAlso": _url,
+        optional={"startedAtTime": _date, "uri": _url("activites"), "seeAlso": _url("voir-aussi"),
                   "wasAssociatedWith": st.lists(_agents("operateurs"), min_size=1, max_size=1)}),
         min_size=1, max_size=1),
     "version": st.from_regex(r"[0-9]\.[0-9]{1,2}", fullmatch=True),
-    "documentation": st.lists(_url, min_size=1, max_size=2, unique=True),
-    "is_referenced_by": st.lists(_url, min_size=1, max_size=2, unique=True),
+    "documentation": st.lists(_url("documentation"), min_size=1, max_size=2, unique=True),
+    "is_referenced_by": st.lists(_url("citations"), min_size=1, max_size=2, unique=True),
     "temporal_coverage": st.tuples(_date, _date).map(
         lambda pair: [{"start": min(pair), "end": max(pair)}]),
 })
@@ -224,7 +231,9 @@ def demo_datasets() -> dict[str, dict[str, Any]]:
     return {name: _show(name) for name in _demo_names()}
 
 
-@settings(max_examples=50, deadline=None,
+# Derandomised: the same 50 examples at every run, so that CI does not
+# depend on luck; change the examples by changing the strategies.
+@settings(max_examples=50, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_variations_survive_the_round_trip(demo_datasets, data):
