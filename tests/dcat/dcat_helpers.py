@@ -92,3 +92,21 @@ def violations(report_graph: Graph) -> list[str]:
             out.append(" | ".join(str(report_graph.value(result, URIRef(SH + p)))
                                   for p in ("focusNode", "resultPath", "resultMessage")))
     return sorted(out)
+
+
+def hvd_datasets_only(graph: Graph) -> Graph:
+    """A copy of ``graph`` without its non-HVD datasets and their
+    distributions: the DCAT-AP HVD shapes target every dcat:Dataset and
+    dcat:Distribution, but the HVD profile applies to HVD datasets only."""
+    from ckanext.amp.common.dcat_mapping import DCATAP
+    from rdflib.namespace import DCAT
+
+    hvd = Graph()
+    hvd += graph
+    for subject in list(hvd.subjects(RDF.type, DCAT.Dataset)):
+        if (subject, DCATAP.hvdCategory, None) not in hvd:
+            for distribution in list(hvd.objects(subject, DCAT.distribution)):
+                hvd.remove((distribution, None, None))
+            hvd.remove((subject, None, None))
+            hvd.remove((None, None, subject))
+    return hvd

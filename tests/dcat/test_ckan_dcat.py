@@ -166,18 +166,8 @@ def test_catalogue_has_zero_shacl_violations(app, org):
     assert len(list(graph.subjects(RDF.type, DCAT.Dataset))) == 4
     conforms, report, text = h.validate(graph, hvd=False)
     assert h.violations(report) == [], text
-    # HVD shapes: on the HVD dataset (the HVD profile applies to HVD datasets only).
-    # The HVD shapes target every dcat:Dataset/Distribution: validate the
-    # catalogue without the non-HVD datasets and their distributions.
-    hvd = Graph()
-    hvd += graph
-    for s in list(hvd.subjects(RDF.type, DCAT.Dataset)):
-        if (s, m.DCATAP.hvdCategory, None) not in hvd:
-            for dist in list(hvd.objects(s, DCAT.distribution)):
-                hvd.remove((dist, None, None))
-            hvd.remove((s, None, None))
-            hvd.remove((None, None, s))
-    assert len(hvd)
+    hvd = h.hvd_datasets_only(graph)
+    assert len(list(hvd.subjects(RDF.type, DCAT.Dataset))) == 1
     conforms, report, text = h.validate(hvd, hvd=True)
     assert h.violations(report) == [], text
 

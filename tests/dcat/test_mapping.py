@@ -1,8 +1,6 @@
 """The pure DCAT-AP-FR mapping (ckanext.amp.common.dcat_mapping): no CKAN."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef

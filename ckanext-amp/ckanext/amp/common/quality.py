@@ -20,7 +20,6 @@ CKAN layer translates them with the shared catalogue.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 from ckanext.amp.common.values import as_list
