@@ -10,6 +10,14 @@ organisation each), then times what ``ckan search-index rebuild`` runs:
 after the other), and reports datasets/s and the time a 100,000-dataset
 rebuild would take at that rate. The per-dataset cost is CKAN's
 ``package_show`` plus the engine's write; both are reported.
+
+Then, after clearing the index again each time, it times what
+``ckan amp search rebuild --workers N --batch-size B`` runs (the same CKAN
+code per dataset, writes in batches, datasets shared among N forked
+processes) for each N of ``--workers`` (default 1 and 2), and checks that it
+indexed as many datasets.
+
+    .venv/bin/python bench/reindex.py --count 2000 --workers 1 2 --batch-size 200
 """
 from __future__ import annotations
 
@@ -30,6 +38,9 @@ from ckanext.amp.stack import services  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="process counts to time `ckan amp search rebuild` with")
+    parser.add_argument("--batch-size", type=int, default=200)
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="amp-reindex-") as directory:
         running = services.start_services(Path(directory), database="ckan_bench")
@@ -39,13 +50,14 @@ def main() -> None:
             ckan = str(Path(sys.executable).parent / "ckan")
             subprocess.run([ckan, "-c", str(ROOT / "test.ini"), "db", "init"], env=env,
                            check=True, capture_output=True, cwd=ROOT)
-            subprocess.run([sys.executable, __file__, "--child", str(arguments.count)], env=env,
-                           check=True, cwd=ROOT)
+            subprocess.run([sys.executable, __file__, "--child", str(arguments.count),
+                            str(arguments.batch_size), *map(str, arguments.workers)],
+                           env=env, check=True, cwd=ROOT)
         finally:
             running.stop()
 
 
-def child(count: int) -> None:
+def child(count: int, batch_size: int, workers: list[int]) -> None:
     import logging
 
     from ckan.cli import load_config
@@ -84,15 +96,39 @@ def child(count: int) -> None:
             toolkit.get_action("package_show")({"ignore_auth": True, "use_cache": False},
                                                {"id": f"jeu-{number:06d}"})
         show_ms = (time.perf_counter() - shows) / min(count, 500) * 1000
-    rate = count / rebuilt
-    print(f"{count} jeux créés en {created:.1f} s ({count / created:.0f}/s), {found} indexés")
-    print(f"reconstruction de l'index : {rebuilt:.1f} s, {rate:.0f} jeux/s "
-          f"(package_show seul : {show_ms:.1f} ms par jeu)")
-    print(f"à ce rythme, 100 000 jeux : {100000 / rate / 60:.1f} min")
+        rate = count / rebuilt
+        print(f"{count} jeux créés en {created:.1f} s ({count / created:.0f}/s), {found} indexés")
+        print(f"ckan search-index rebuild : {rebuilt:.1f} s, {rate:.0f} jeux/s "
+              f"(package_show seul : {show_ms:.1f} ms par jeu) ; "
+              f"100 000 jeux : {100000 / rate / 60:.1f} min")
+        from ckanext.amp.search import rebuild as rebuilding
+
+        for processes in workers:
+            search.clear_all()
+            package_ids = rebuilding.package_ids_to_index()
+            start, cpu_start = time.perf_counter(), _cpu_seconds()
+            outcome = rebuilding.rebuild(package_ids, processes, batch_size, lambda *_: None)
+            elapsed = time.perf_counter() - start
+            # CPU of the CKAN processes (this one and the reaped workers), not
+            # of PostgreSQL: what more cores could share.
+            cpu_ms = (_cpu_seconds() - cpu_start) / len(package_ids) * 1000
+            found = toolkit.get_action("package_search")({"ignore_auth": True}, {"rows": 0})["count"]
+            rate = outcome.indexed / elapsed
+            print(f"ckan amp search rebuild --workers {processes} --batch-size {batch_size} : "
+                  f"{elapsed:.1f} s, {rate:.0f} jeux/s, {found} indexés, "
+                  f"{len(outcome.failures)} échec(s), CPU Python {cpu_ms:.1f} ms par jeu ; "
+                  f"100 000 jeux : {100000 / rate / 60:.1f} min")
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    return sum(usage.ru_utime + usage.ru_stime for usage in (
+        resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]))
+    if len(sys.argv) >= 4 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]), int(sys.argv[3]), [int(n) for n in sys.argv[4:]])
     else:
         main()

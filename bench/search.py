@@ -16,7 +16,11 @@ labelled for their organisation's members), indexes them and reports:
 
 A throw-away embedded PostgreSQL is started in a temporary directory unless
 ``--database-url`` points at a server (a database is created and dropped on
-it). Stock Solr cannot run on this machine (no Solr package on PyPI or
+it). With ``--keep DIR`` the embedded server lives in DIR and each size's
+database (``amp_bench_<N>``) is kept: a later run with the same ``--keep``
+migrates it to the current schema (``alembic upgrade head``, as an operator
+would) and measures again without re-indexing. ``--search-only`` skips the
+indexing figures when the database already holds the documents. Stock Solr cannot run on this machine (no Solr package on PyPI or
 Debian), so there is no side-by-side figure for it: see docs/decisions.
 """
 from __future__ import annotations
@@ -102,26 +106,48 @@ def make_documents(count: int, seed: int = 42) -> list[dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def database(url: str | None) -> Iterator[sa.engine.Engine]:
+def server(url: str | None, keep: Path | None) -> Iterator[str]:
+    """The admin URL of the server all sizes use (one embedded server per run)."""
+    if url is not None:
+        yield url
+        return
     with contextlib.ExitStack() as stack:
-        if url is None:
-            directory = stack.enter_context(tempfile.TemporaryDirectory(prefix="amp-bench-"))
-            server = EmbeddedPostgres(Path(directory) / "pg")
-            url = server.start()
-            stack.callback(server.stop)
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        name = f"amp_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
+        directory = keep or Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="amp-bench-")))
+        embedded = EmbeddedPostgres(directory / "pg")
+        url = embedded.start()
+        stack.callback(embedded.stop)
+        yield url
+
+
+@contextlib.contextmanager
+def database(url: str, size: int, keep: Path | None) -> Iterator[sa.engine.Engine]:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"amp_bench_{size}" if keep else f"amp_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                    {"n": name}).first()
+        if not exists:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine = sa.create_engine(sa.engine.make_url(url).set(database=name))
-        try:
-            storage.upgrade(engine)
-            yield engine
-        finally:
-            engine.dispose()
+    engine = sa.create_engine(sa.engine.make_url(url).set(database=name))
+    try:
+        storage.upgrade(engine)
+        vacuum(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if not keep:
             with admin.connect() as connection:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        admin.dispose()
+
+
+def vacuum(engine: sa.engine.Engine) -> None:
+    """What autovacuum does soon after a migration or a bulk load (statistics,
+    visibility map for index-only scans), done now so that figures do not
+    depend on when it runs."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM ANALYZE"))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -176,38 +202,58 @@ def scenarios(size: int) -> dict[str, Callable[[random.Random, list[str]], dict[
     return result
 
 
-def run(size: int, url: str | None, repeat: int) -> None:
-    documents = make_documents(size)
-    with database(url) as engine:
+def run(size: int, url: str, repeat: int, keep: Path | None,
+        search_only: bool, answers: list[dict[str, Any]], only: list[str]) -> None:
+    with database(url, size, keep) as engine:
         search = PostgresSearchEngine(engine, load_schema())
-        single = documents[: min(1000, size)]
-        start = time.perf_counter()
-        for document in single:
-            search.add([document])
-        per_document = len(single) / (time.perf_counter() - start)
-        start = time.perf_counter()
-        for offset in range(len(single), size, 500):
-            search.add(documents[offset:offset + 500])
-        batched = (size - len(single)) / (time.perf_counter() - start) if size > len(single) else 0
-        with engine.begin() as connection:
-            connection.execute(sa.text("ANALYZE amp_search_document"))
         print(f"\n## {size} jeux de données")
-        print(f"indexation : {per_document:,.0f} docs/s (un par appel, chemin de CKAN)"
-              + (f", {batched:,.0f} docs/s (lots de 500)" if batched else ""))
-        print(f"{'requête':32} {'profil':10} {'p50 ms':>8} {'p95 ms':>8} {'résultats':>10}")
-        rng = random.Random(7)
-        member = ['"public"', '"member-organisation-07"', '"member-organisation-21"']
-        for label, build in scenarios(size).items():
-            for profile, labels in (("anonyme", ['"public"']), ("membre", member)):
-                found = []
+        if search_only and search.count() == size:
+            print("indexation : non mesurée (index conservé, --search-only)")
+        else:
+            index(search, engine, size)
+        measure(search, size, repeat, answers, only)
 
-                def query() -> None:
-                    response = search.search(build(rng, labels))
-                    found.append(response["response"]["numFound"])
 
-                durations = timed(query, repeat)
-                print(f"{label:32} {profile:10} {percentile(durations, .5):8.1f} "
-                      f"{percentile(durations, .95):8.1f} {statistics.median(found):10,.0f}")
+def index(search: PostgresSearchEngine, engine: sa.engine.Engine, size: int) -> None:
+    documents = make_documents(size)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM amp_search_document"))
+    single = documents[: min(1000, size)]
+    start = time.perf_counter()
+    for document in single:
+        search.add([document])
+    per_document = len(single) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for offset in range(len(single), size, 500):
+        search.add(documents[offset:offset + 500])
+    batched = (size - len(single)) / (time.perf_counter() - start) if size > len(single) else 0
+    vacuum(engine)
+    print(f"indexation : {per_document:,.0f} docs/s (un par appel, chemin de CKAN)"
+          + (f", {batched:,.0f} docs/s (lots de 500)" if batched else ""))
+
+
+def measure(search: PostgresSearchEngine, size: int, repeat: int,
+            answers: list[dict[str, Any]], only: list[str]) -> None:
+    print(f"{'requête':32} {'profil':10} {'p50 ms':>8} {'p95 ms':>8} {'résultats':>10}")
+    rng = random.Random(7)
+    member = ['"public"', '"member-organisation-07"', '"member-organisation-21"']
+    for label, build in scenarios(size).items():
+        if only and not any(word in label for word in only):
+            continue
+        for profile, labels in (("anonyme", ['"public"']), ("membre", member)):
+            found = []
+
+            def query() -> None:
+                params = build(rng, labels)
+                response = search.search(params)
+                found.append(response["response"]["numFound"])
+                answers.append({"params": params, "numFound": response["response"]["numFound"],
+                                "ids": [doc["id"] for doc in response["response"]["docs"]],
+                                "facets": response.get("facet_counts", {}).get("facet_fields")})
+
+            durations = timed(query, repeat)
+            print(f"{label:32} {profile:10} {percentile(durations, .5):8.1f} "
+                  f"{percentile(durations, .95):8.1f} {statistics.median(found):10,.0f}")
 
 
 def main() -> None:
@@ -215,9 +261,22 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=40, help="queries per scenario")
     parser.add_argument("--database-url", help="a PostgreSQL server to use instead of an embedded one")
+    parser.add_argument("--keep", type=Path, help="folder of an embedded server whose databases are kept")
+    parser.add_argument("--search-only", action="store_true",
+                        help="with --keep: do not re-index a database that holds N documents")
+    parser.add_argument("--answers", type=Path,
+                        help="write every query with its count, page ids and facets (JSON) to "
+                             "compare two versions of the engine")
+    parser.add_argument("--only", nargs="+", default=[],
+                        help="measure only the queries whose label contains one of these words")
     arguments = parser.parse_args()
-    for size in arguments.sizes:
-        run(size, arguments.database_url, arguments.repeat)
+    answers: list[dict[str, Any]] = []
+    with server(arguments.database_url, arguments.keep) as url:
+        for size in arguments.sizes:
+            run(size, url, arguments.repeat, arguments.keep, arguments.search_only, answers,
+                arguments.only)
+    if arguments.answers:
+        arguments.answers.write_text(json.dumps(answers, ensure_ascii=False, indent=0))
 
 
 if __name__ == "__main__":

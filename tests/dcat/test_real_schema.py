@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, PROV, RDF
+from rdflib.namespace import DCAT, FOAF, PROV, RDF
 
 from ckan.tests import helpers
 from ckanext.dcat.processors import RDFParser, RDFSerializer
@@ -184,12 +184,14 @@ _date = st.dates(min_value=datetime.date(1990, 1, 1),
                  max_value=datetime.date(2030, 12, 31)).map(str)
 
 
-def _agents(namespace: str):
-    """An agent; its URI is its identity in RDF (two agents with one URI are
-    one agent), so agents with different details get different URIs."""
+def _agent(namespace: str):
+    """The form's flat agent subfields; the agent's URI is its identity in
+    RDF (two agents with one URI are one agent), so agents with different
+    details get different URIs."""
     return st.fixed_dictionaries(
-        {"name": _words, "uri": _slug.map(lambda s: f"https://{namespace}.example.fr/{s}")},
-        optional={"email": _slug.map(lambda s: f"{s}@example.fr"), "url": _url(f"www.{namespace}")})
+        {"agent_name": _words,
+         "agent_uri": _slug.map(lambda s: f"https://{namespace}.example.fr/{s}")},
+        optional={"agent_email": _slug.map(lambda s: f"{s}@example.fr")})
 
 
 _variations = st.fixed_dictionaries({}, optional={
@@ -199,15 +201,15 @@ _variations = st.fixed_dictionaries({}, optional={
         optional={"role": st.sampled_from(["http://www.iana.org/assignments/relation/related",
                                            "http://www.iana.org/assignments/relation/derivedfrom"])}),
         min_size=1, max_size=3, unique_by=lambda r: r["relation"]),
-    "qualified_attribution": st.lists(st.fixed_dictionaries({
-        "agent": st.lists(_agents("intervenants"), min_size=1, max_size=1),
+    "qualified_attribution": st.lists(st.tuples(_agent("intervenants"), st.fixed_dictionaries({
         "role": st.sampled_from([ROLE + r for r in ("custodian", "distributor", "owner",
-                                                     "resourceProvider")])}),
-        min_size=1, max_size=3, unique_by=lambda a: a["agent"][0]["uri"]),
-    "provenance_activity": st.lists(st.fixed_dictionaries(
+                                                     "resourceProvider")])},
+        optional={"agent_url": _url("www.intervenants")})).map(lambda pair: {**pair[0], **pair[1]}),
+        min_size=1, max_size=3, unique_by=lambda a: a["agent_uri"]),
+    "provenance_activity": st.lists(st.tuples(st.fixed_dictionaries(
         {"label": _words},
-        optional={"startedAtTime": _date, "uri": _url("activites"), "seeAlso": _url("voir-aussi"),
-                  "wasAssociatedWith": st.lists(_agents("operateurs"), min_size=1, max_size=1)}),
+        optional={"startedAtTime": _date, "uri": _url("activites"), "seeAlso": _url("voir-aussi")}),
+        st.one_of(st.just({}), _agent("operateurs"))).map(lambda pair: {**pair[0], **pair[1]}),
         min_size=1, max_size=1),
     "version": st.from_regex(r"[0-9]\.[0-9]{1,2}", fullmatch=True),
     "documentation": st.lists(_url("documentation"), min_size=1, max_size=2, unique=True),
@@ -239,19 +241,21 @@ def test_generated_variations_survive_the_round_trip(demo_datasets, data):
     assert _differences(updated, parsed) == []
 
 
-def test_attributions_are_written_with_prov_terms():
+def test_attributions_and_activities_are_written_with_prov_terms():
     dataset = _show(_demo_names()[0])
-    dataset["qualified_attribution"] = [{"agent": [{"name": "SYMCRAU"}],
-                                         "role": ROLE + "custodian"}]
-    dataset["provenance_activity"] = [{"label": "Campagne piézométrique", "startedAtTime": "2024-03"}]
+    dataset["qualified_attribution"] = [{"agent_name": "SYMCRAU", "role": ROLE + "custodian"}]
+    dataset["provenance_activity"] = [{"label": "Campagne piézométrique", "startedAtTime": "2024-03",
+                                       "agent_name": "Bureau d’études hydrogéologiques"}]
     dataset = helpers.call_action("package_update", context={"ignore_auth": True}, **dataset)
     text = RDFSerializer().serialize_dataset(dataset, _format="turtle")
     graph = Graph().parse(data=text, format="turtle")
     (attribution,) = graph.objects(None, PROV.qualifiedAttribution)
     assert (attribution, RDF.type, PROV.Attribution) in graph
     assert graph.value(attribution, DCAT.hadRole) == URIRef(ROLE + "custodian")
-    assert graph.value(attribution, PROV.agent) is not None
+    assert str(graph.value(graph.value(attribution, PROV.agent), FOAF.name)) == "SYMCRAU"
     assert not list(graph.objects(None, DCAT.qualifiedAttribution))
     (activity,) = graph.objects(None, PROV.wasGeneratedBy)
     started = graph.value(activity, PROV.startedAtTime)
     assert str(started) == "2024-03" and started.datatype == m.XSD.gYearMonth
+    operator = graph.value(activity, PROV.wasAssociatedWith)
+    assert str(graph.value(operator, FOAF.name)) == "Bureau d’études hydrogéologiques"

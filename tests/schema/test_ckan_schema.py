@@ -222,3 +222,25 @@ def test_licence_register_offers_licence_ouverte_first_in_french():
     assert register["odc-odbl"].isopen() and not register["other-closed"].isopen()
     # CKAN's own licence ids stay valid for existing datasets.
     assert {"cc-by", "cc-zero", "notspecified", "other-closed"} <= set(register.keys())
+
+
+def test_dataset_page_lists_only_the_fields_that_have_a_value(app, organization, sysadmin):
+    role = "http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/custodian"
+    helpers.call_action("package_create", context={"user": sysadmin["name"]}, **dataset_fields(
+        organization, name="fiche-sobre", version="2.1",
+        qualified_attribution=[{"agent_name": "SYMCRAU", "role": role}]))
+    page = app.get("/dataset/fiche-sobre").body
+    assert "Version" in page and "2.1" in page
+    assert "Autres intervenants" in page and "SYMCRAU" in page and "Gestionnaire" in page
+    # Empty fields and subfields are not listed.
+    assert "Notes de version" not in page and "Activité de production" not in page
+    assert "URI de l’intervenant" not in page
+
+
+def test_dataset_form_offers_attributions_and_activities(app, organization, sysadmin):
+    page = app.get("/dataset/new", headers={"Authorization": sysadmin["token"]}).body
+    for name in ("qualified_attribution-0-agent_name", "qualified_attribution-0-role",
+                 "provenance_activity-0-label", "provenance_activity-0-startedAtTime",
+                 "qualified_relation-0-relation"):
+        assert f'name="{name}"' in page, name
+    assert "Gestionnaire" in page

@@ -52,7 +52,8 @@ CATALOGUE = [
                   tags=("délibérations", "conseil"), modified_days_ago=3),
     solr_document("budget-primitif-2024", "Budget primitif 2024",
                   "Budget primitif voté, au format SCDL.", tags=("budget", "finances"),
-                  formats=("CSV", "JSON"), modified_days_ago=10),
+                  # Two CSV resources: the dataset still counts once under CSV, as in Solr.
+                  formats=("CSV", "JSON", "CSV"), modified_days_ago=10),
     solr_document("captages-crau-volumes", "Volumes prélevés aux captages de la Crau",
                   "Moyennes journalières de production des neuf captages, livrées chaque semestre.",
                   tags=("eau potable", "nappe de crau"), organization="symcrau",

@@ -264,6 +264,50 @@ def normalise_qualified_attributions(graph: Graph, dataset_ref: Any) -> None:
             graph.add((attribution, PROV.agent, agent))
 
 
+#: The form's flat agent subfields and the keys of ckanext-dcat's agent dicts.
+AGENT_SUBFIELDS = {"agent_name": "name", "agent_email": "email", "agent_url": "url",
+                   "agent_uri": "uri", "agent_identifier": "identifier"}
+#: Structured fields whose items hold one agent, and where ckanext-dcat nests it.
+AGENT_HOLDERS = {"qualified_attribution": "agent", "provenance_activity": "wasAssociatedWith"}
+
+
+def nest_agents(dataset: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``dataset`` whose attributions and activities carry their
+    agent as ckanext-dcat expects (``agent`` / ``wasAssociatedWith``: a list
+    of one agent dict) instead of the form's flat ``agent_*`` subfields."""
+    nested = dict(dataset)
+    for field, key in AGENT_HOLDERS.items():
+        items = dataset.get(field)
+        if not isinstance(items, list):
+            continue
+        nested[field] = []
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            rest = {k: v for k, v in item.items() if k not in AGENT_SUBFIELDS}
+            agent = {AGENT_SUBFIELDS[k]: v for k, v in item.items()
+                     if k in AGENT_SUBFIELDS and _text(v)}
+            if agent:
+                rest[key] = [agent]
+            nested[field].append(rest)
+    return nested
+
+
+def flatten_agents(dataset: dict[str, Any]) -> None:
+    """The inverse of :func:`nest_agents`, in place: the first agent of each
+    attribution or activity becomes the flat ``agent_*`` subfields."""
+    back = {key: subfield for subfield, key in AGENT_SUBFIELDS.items()}
+    for field, key in AGENT_HOLDERS.items():
+        for item in dataset.get(field) or []:
+            if not isinstance(item, dict):
+                continue
+            agents = item.pop(key, None) or []
+            if agents and isinstance(agents[0], dict):
+                for name, value in agents[0].items():
+                    if name in back and _text(value):
+                        item[back[name]] = value
+
+
 _DATE_TYPES = ((re.compile(r"^\d{4}$"), XSD.gYear),
                (re.compile(r"^\d{4}-\d{2}$"), XSD.gYearMonth),
                (re.compile(r"^\d{4}-\d{2}-\d{2}$"), XSD.date))

