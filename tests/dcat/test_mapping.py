@@ -146,7 +146,8 @@ def datasets(draw):
     for key, strategy in (("diffusion_basis", st.sampled_from(
             ["gdpr", "convention", "commercial_secret", "public_security", "inspire_13_1_x", "other"])),
             ("diffusion_basis_note", _text), ("convention", _text), ("spatial_granularity", _text),
-            ("source_portal", _url), ("canonical_url", _url), ("producer_siret", _siret)):
+            ("source_portal", _url), ("canonical_url", _url), ("producer_siret", _siret),
+            ("producer", _text)):
         if draw(st.booleans()):
             dataset[key] = draw(strategy)
     zones = draw(st.lists(st.sampled_from(ZONES), max_size=5, unique=True))
@@ -159,7 +160,11 @@ def datasets(draw):
     return dataset
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised, as CI should be: the same 300 examples at every run. To
+# explore further: `make test PYTEST_ARGS="tests/dcat/test_mapping.py
+# --hypothesis-seed=N"` after setting derandomize=False here.
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(datasets())
 def test_round_trip_gives_back_every_field(dataset):
     graph = _graph(dataset)

@@ -43,8 +43,6 @@ NOT_IN_DCAT = {
     "quality_score": "computed by each portal from the metadata",
     "uri": "the dataset's URI is the RDF subject itself",
     "tag_string": "compared as tags",
-    "diffusion_basis_note": "a steward's internal note, not published",
-    "producer": "published as the publisher (dct:publisher) with its SIRET",
 }
 
 ROLE = "http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/"

@@ -21,6 +21,7 @@ spatial_granularity    ``amp:spatialGranularity`` (OpenDataFrance COUV_SPAT_MAIL
 spatial_zones          ``dct:spatial <http://id.insee.fr/geo/...>`` (a ``dct:Location``
                        with its label and bbox) + one derived ``dct:Location``
                        with the union of the bboxes as ``dcat:bbox``
+producer               ``amp:producer`` (OpenDataFrance PRODUCTEUR_NOM)
 producer_siret         publisher's ``adms:identifier`` (``skos:notation`` typed
                        ``amp:SIRET``, agency INSEE)
 hvd_category           ``dcatap:hvdCategory`` (+ ELI of reg. 2023/138 as
@@ -28,7 +29,12 @@ hvd_category           ``dcatap:hvdCategory`` (+ ELI of reg. 2023/138 as
 applicable_legislation ``dcatap:applicableLegislation`` (``eli:LegalResource``)
 source_portal          ``amp:sourcePortal``
 canonical_url          ``amp:canonicalURL``
-license_id             ``dct:license`` of the distributions that have none
+license_id             ``dct:license`` of the distributions that have none, a
+                       ``dct:LicenseDocument`` titled from the licence register
+qualified_attribution  ``prov:qualifiedAttribution`` (``prov:agent``,
+                       ``dcat:hadRole``): ckanext-dcat writes ``dcat:`` terms
+provenance_activity    ``prov:wasGeneratedBy``, ``prov:startedAtTime`` typed
+                       by precision
 =====================  ==========================================================
 
 Non-public datasets (restricted records listed with ``metadata_visibility``
@@ -98,6 +104,8 @@ AMP_LITERALS = {
     "convention": AMP.convention,
     "metadata_visibility": AMP.metadataVisibility,
     "spatial_granularity": AMP.spatialGranularity,
+    # OpenDataFrance PRODUCTEUR_NOM; its SIRET is the publisher's adms:identifier.
+    "producer": AMP.producer,
 }
 AMP_URLS = {
     "source_portal": AMP.sourcePortal,
