@@ -110,3 +110,16 @@ def hvd_datasets_only(graph: Graph) -> Graph:
             hvd.remove((subject, None, None))
             hvd.remove((None, None, subject))
     return hvd
+
+
+def roundtrip(dataset: dict, profiles: list | None = None) -> tuple[str, dict]:
+    """Serialise ``dataset`` to Turtle with the configured profiles, parse it
+    back (with ``profiles`` if given): the text and the one parsed dataset."""
+    from ckanext.dcat.processors import RDFParser, RDFSerializer
+
+    text = RDFSerializer().serialize_dataset(dataset, _format="turtle")
+    parser = RDFParser(profiles=profiles) if profiles else RDFParser()
+    parser.parse(text, _format="turtle")
+    parsed = list(parser.datasets())
+    assert len(parsed) == 1, text
+    return text, parsed[0]

@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from ckan.tests import factories, helpers
-from ckanext.dcat.processors import RDFParser, RDFSerializer
+from ckanext.dcat.processors import RDFParser
 
 from ckanext.amp.common import dcat_mapping as m
 
@@ -74,15 +74,6 @@ FIELDS = ("title", "notes", "license_id", "theme", "language", "frequency", "iss
           "hvd_category", "applicable_legislation", "access_rights", "provenance")
 
 
-def _roundtrip(dataset):
-    text = RDFSerializer().serialize_dataset(dataset, _format="turtle")
-    parser = RDFParser()
-    parser.parse(text, _format="turtle")
-    parsed = list(parser.datasets())
-    assert len(parsed) == 1
-    return text, parsed[0]
-
-
 @pytest.mark.parametrize("diffusion, extra", [
     ("public", {"hvd_category": [HVD_GEO], "applicable_legislation": [m.ELI_HVD],
                 "source_portal": "https://www.datasud.fr",
@@ -92,7 +83,7 @@ def _roundtrip(dataset):
 ])
 def test_serialise_then_parse_gives_back_every_field(org, diffusion, extra):
     dataset = demo(org, f"rt-{diffusion}", diffusion, **extra)
-    text, parsed = _roundtrip(dataset)
+    text, parsed = h.roundtrip(dataset)
     for key in FIELDS:
         if dataset.get(key) not in (None, "", []):
             got, want = parsed.get(key), dataset[key]
@@ -122,14 +113,11 @@ def licence_register():
     """CKAN caches its licence register on the Package class: rebuild it from
     the configuration of the test, and forget it afterwards."""
     from ckan import model
+    from ckanext.amp.schema.schemas import forget_licence_register
 
-    def forget() -> None:
-        if "_license_register" in vars(model.Package):
-            del model.Package._license_register
-
-    forget()
+    forget_licence_register()
     yield model.Package.get_license_register()
-    forget()
+    forget_licence_register()
 
 
 @pytest.mark.ckan_config("licenses_group_url", h.LICENCES.as_uri())
@@ -140,10 +128,7 @@ def test_stock_profile_with_our_register_finds_the_licence(org, licence_register
     document's title, since the register knows no EU licence URI."""
     assert licence in licence_register
     dataset = demo(org, f"licence-{licence}", license_id=licence)
-    text = RDFSerializer().serialize_dataset(dataset, _format="turtle")
-    parser = RDFParser(profiles=["euro_dcat_ap_3"])
-    parser.parse(text, _format="turtle")
-    (parsed,) = parser.datasets()
+    text, parsed = h.roundtrip(dataset, profiles=["euro_dcat_ap_3"])
     assert parsed["license_id"] == licence, text
 
 

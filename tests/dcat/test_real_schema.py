@@ -20,7 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, FOAF, PROV, RDF
 
 from ckan.tests import helpers
-from ckanext.dcat.processors import RDFParser, RDFSerializer
+from ckanext.dcat.processors import RDFSerializer
 from ckanext.scheming.helpers import scheming_get_dataset_schema
 
 from ckanext.amp.common import dcat_mapping as m
@@ -64,15 +64,6 @@ def _demo_names() -> list[str]:
 
 def _show(name: str) -> dict[str, Any]:
     return helpers.call_action("package_show", context={"ignore_auth": True}, id=name)
-
-
-def _roundtrip(dataset: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    text = RDFSerializer().serialize_dataset(dataset, _format="turtle")
-    parser = RDFParser()
-    parser.parse(text, _format="turtle")
-    parsed = list(parser.datasets())
-    assert len(parsed) == 1, text
-    return text, parsed[0]
 
 
 def _comparable(key: str, value: Any) -> Any:
@@ -160,7 +151,7 @@ def test_every_demo_dataset_survives_the_round_trip():
     failures = {}
     for name in _demo_names():
         dataset = _show(name)
-        _, parsed = _roundtrip(dataset)
+        _, parsed = h.roundtrip(dataset)
         problems = _differences(dataset, parsed)
         if problems:
             failures[name] = problems
@@ -235,7 +226,7 @@ def test_generated_variations_survive_the_round_trip(demo_datasets, data):
     dataset = copy.deepcopy(demo_datasets[name])
     dataset.update(variation)
     updated = helpers.call_action("package_update", context={"ignore_auth": True}, **dataset)
-    _, parsed = _roundtrip(updated)
+    _, parsed = h.roundtrip(updated)
     assert _differences(updated, parsed) == []
 
 

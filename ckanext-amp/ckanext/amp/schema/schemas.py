@@ -67,9 +67,16 @@ def configure_licences(config: Any) -> None:
     titles, CKAN's own licences kept) unless the operator set one."""
     if not (config.get(LICENCES_OPTION) or "").strip():
         config[LICENCES_OPTION] = data_path("licences", LICENCES_FILE).resolve().as_uri()
-    # CKAN builds its licence register once and keeps it on the Package
-    # class: one built before this configuration (by a plugin set loaded
-    # earlier in the same process) would lack the bundle's licences.
+    forget_licence_register()
+
+
+def forget_licence_register() -> None:
+    """Make CKAN read its licence register again from the configuration.
+
+    CKAN builds the register once and keeps it on the Package class: one
+    built before the configuration changed (a plugin set loaded earlier in
+    the same process, a test's option) would lack the configured licences.
+    """
     if "_license_register" in vars(model.Package):
         del model.Package._license_register
 
