@@ -301,11 +301,13 @@ def nest_agents(dataset: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def flatten_agents(dataset: dict[str, Any]) -> None:
-    """The inverse of :func:`nest_agents`, in place: the first agent of each
-    attribution or activity becomes the flat ``agent_*`` subfields."""
+def flatten_agents(dataset: dict[str, Any], fields: Iterable[str]) -> None:
+    """The inverse of :func:`nest_agents`, in place, for ``fields`` (those of
+    :data:`AGENT_HOLDERS` whose schema has the flat subfields): the first
+    agent of each attribution or activity becomes ``agent_*`` subfields."""
     back = {key: subfield for subfield, key in AGENT_SUBFIELDS.items()}
-    for field, key in AGENT_HOLDERS.items():
+    for field in fields:
+        key = AGENT_HOLDERS[field]
         for item in dataset.get(field) or []:
             if not isinstance(item, dict):
                 continue

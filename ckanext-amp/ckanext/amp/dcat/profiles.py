@@ -129,7 +129,6 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
             if licence:
                 dataset_dict["license_id"] = licence
 
-        dcat_mapping.flatten_agents(dataset_dict)
         self._keep_schema_subfields(dataset_dict)
 
         for key, value in fields.items():
@@ -149,6 +148,13 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
         the form, holds."""
         if self._dataset_schema is None:
             return
+        # amp_schema edits one agent in flat agent_* subfields; a schema with
+        # ckanext-dcat's nested ones (dcat_ap_full) keeps the nested agents.
+        flat = [field["field_name"] for field in self._dataset_schema.get("dataset_fields", [])
+                if field["field_name"] in dcat_mapping.AGENT_HOLDERS
+                and any(sub["field_name"] in dcat_mapping.AGENT_SUBFIELDS
+                        for sub in field.get("repeating_subfields") or [])]
+        dcat_mapping.flatten_agents(dataset_dict, flat)
         for field in self._dataset_schema.get("dataset_fields", []):
             key = field["field_name"]
             if field.get("repeating_subfields") and dataset_dict.get(key):
