@@ -111,6 +111,9 @@ def test_hvd_dataset_gets_the_regulation(organization, sysadmin):
     assert dataset["applicable_legislation"] == ["http://data.europa.eu/eli/reg_impl/2023/138/oj"]
 
 
+ROLE = "http://inspire.ec.europa.eu/metadata-codelist/ResponsiblePartyRole/"
+
+
 @pytest.mark.parametrize("fields, field, french", [
     ({"producer_siret": "20005480700011"}, "producer_siret", "clé de contrôle"),
     ({"spatial_zones": ["fr:commune:75056"]}, "spatial_zones", "n’est pas une zone connue"),
@@ -126,6 +129,15 @@ def test_hvd_dataset_gets_the_regulation(organization, sysadmin):
      "ne peut pas porter la licence ouverte"),
     ({"issued": "2023-02-30"}, "issued", "n’est pas une date valide"),
     ({"url": "www.exemple.fr"}, "url", "doit commencer par http"),
+    ({"qualified_attribution": [{"agent_name": "SYMCRAU", "agent_email": "symcrau.fr",
+                                 "role": ROLE + "custodian"}]}, "qualified_attribution",
+     "n’est pas une adresse électronique valide"),
+    ({"qualified_attribution": [{"agent_name": "SYMCRAU", "role": ROLE + "chef"}]},
+     "qualified_attribution", "n’est pas une valeur autorisée pour « Rôle »"),
+    ({"provenance_activity": [{"label": "Campagne", "startedAtTime": "2024-13"}]},
+     "provenance_activity", "n’est pas une date valide"),
+    ({"qualified_relation": [{"relation": "jeu-source"}]}, "qualified_relation",
+     "doit commencer par http"),
 ])
 def test_bad_values_are_refused_with_french_messages(app, organization, sysadmin, fields, field, french):
     errors = api_errors(app, sysadmin, dataset_fields(organization, **fields))

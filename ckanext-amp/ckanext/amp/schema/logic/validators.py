@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import ckan.plugins.toolkit as toolkit
 from ckan.lib.navl.dictization_functions import missing as MISSING_VALUE
+from ckanext.scheming.validation import scheming_validator
 
 from ckanext.amp.common import identifiers, validation
 from ckanext.amp.common.validation import InvalidValue
@@ -163,6 +164,23 @@ def amp_vocabulary_list(name: str, to: str = "uri") -> Validator:
             return json.dumps(validation.vocabulary_values(name, items, to=to))
         except InvalidValue as error:
             raise _invalid(error) from None
+    return validator
+
+
+@scheming_validator
+def amp_field_choice(field: dict[str, Any], schema: dict[str, Any]) -> Validator:
+    """One of the field's own ``choices`` (listed in the schema YAML), refused
+    with a French message (CKAN's ``scheming_choices`` message cannot be
+    translated: it is formatted before translation)."""
+    allowed = {str(choice["value"]) for choice in field.get("choices") or []}
+    label = field.get("label") or field["field_name"]
+
+    def validator(value: Any) -> Any:
+        if _empty(value) or str(value) in allowed:
+            return value
+        title = label.get(_lang()) or label.get("fr") if isinstance(label, dict) else label
+        raise _invalid(InvalidValue("{value} is not an allowed value for {vocabulary}",
+                                    value=str(value).strip(), vocabulary=f"« {title} »"))
     return validator
 
 
