@@ -1,6 +1,6 @@
-"""Pure rules of the dataset schema (DESIGN §3, §4): diffusion levels,
-derived access rights, licences allowed for public data, OpenDataFrance
-spatial granularity, kinds of body. No CKAN import.
+"""Pure rules of the dataset schema: licences allowed for public data,
+OpenDataFrance spatial granularity, kinds of body. No CKAN import. The
+diffusion levels and what they allow are in :mod:`ckanext.amp.common.diffusion`.
 
 Errors are :class:`~ckanext.amp.common.validation.InvalidValue` (English
 msgid + parameters, translated by the CKAN layer with the shared catalogue).
@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from ckanext.amp.common import diffusion
 from ckanext.amp.common.validation import InvalidValue
 from ckanext.amp.common.vocabularies import load_vocabulary
 
-#: Diffusion levels (DESIGN §4), in the order of the form, with French labels.
-DIFFUSION_LEVELS: Mapping[str, Mapping[str, str]] = {
-    "public": {"fr": "Public : tout le monde voit et télécharge", "en": "Public"},
-    "restricted": {"fr": "Restreint : parties d’une convention et bénéficiaires d’un accès",
-                   "en": "Restricted"},
-    "internal": {"fr": "Interne : membres de l’organisation", "en": "Internal"},
-    "personal": {"fr": "Données personnelles : membres de l’organisation, jamais diffusées",
-                 "en": "Personal data"},
-}
+#: Diffusion levels and restricted records' visibility: the tables of
+#: :mod:`ckanext.amp.common.diffusion` (one home), under the names the
+#: schema's ``amp_choice`` validators use.
+DIFFUSION_LEVELS = diffusion.LEVEL_LABELS
+METADATA_VISIBILITY = diffusion.METADATA_VISIBILITY_LABELS
 
-#: Why a dataset is not public (DESIGN §3 ``diffusion_basis``).
+#: Why a dataset is not public (``diffusion_basis``).
 DIFFUSION_BASES: Mapping[str, Mapping[str, str]] = {
     "gdpr": {"fr": "Données personnelles (RGPD)", "en": "Personal data (GDPR)"},
     "convention": {"fr": "Convention de partage", "en": "Data-sharing convention"},
@@ -30,21 +27,6 @@ DIFFUSION_BASES: Mapping[str, Mapping[str, str]] = {
     "public_security": {"fr": "Sécurité publique", "en": "Public security"},
     "inspire_13_1_x": {"fr": "Restriction INSPIRE (article 13.1)", "en": "INSPIRE restriction (art. 13.1)"},
     "other": {"fr": "Autre motif (préciser)", "en": "Other (explain)"},
-}
-
-#: For ``restricted`` datasets: who sees the record itself.
-METADATA_VISIBILITY: Mapping[str, Mapping[str, str]] = {
-    "public": {"fr": "Fiche visible de tous (les données restent réservées)",
-               "en": "Record listed publicly (data restricted)"},
-    "parties": {"fr": "Fiche visible des seules parties", "en": "Record visible to the parties only"},
-}
-
-#: EU access-right code derived from each diffusion level.
-ACCESS_RIGHT_BY_DIFFUSION: Mapping[str, str] = {
-    "public": "PUBLIC",
-    "restricted": "RESTRICTED",
-    "internal": "NON_PUBLIC",
-    "personal": "NON_PUBLIC",
 }
 
 #: OpenDataFrance SCDL "catalogue" COUV_SPAT_MAILLE values.
@@ -104,12 +86,6 @@ def one_of(table: Mapping[str, Any], value: Any, what: str) -> str:
     return text
 
 
-def access_right_for(diffusion: Any) -> str | None:
-    """The EU access-right URI derived from a diffusion level (None if unknown)."""
-    code = ACCESS_RIGHT_BY_DIFFUSION.get(str(diffusion or "").strip().lower())
-    return load_vocabulary("access-right").uri(code) if code else None
-
-
 def licence_code(license_id: Any) -> str | None:
     """The EU licence code a CKAN licence id or a licence URI names, if any."""
     text = str(license_id or "").strip()
@@ -134,7 +110,7 @@ def is_open_licence(license_id: Any, extra_allowed: Iterable[str] = ()) -> bool:
 
 def check_licence_for_diffusion(diffusion: Any, license_id: Any,
                                 extra_allowed: Iterable[str] = ()) -> None:
-    """Field-level licence/diffusion consistency (DESIGN §4).
+    """Field-level licence/diffusion consistency (docs/architecture.md).
 
     ``public`` needs a licence of the French decree list (Licence Ouverte
     2.0, ODbL), or one the operator allows; the other levels must not carry
@@ -153,11 +129,3 @@ def check_licence_for_diffusion(diffusion: Any, license_id: Any,
             raise InvalidValue(
                 "A {diffusion} dataset cannot carry the open licence {value}: its data is not open",
                 diffusion=level, value=str(license_id).strip())
-
-
-def check_diffusion_change(previous: Any, new: Any) -> None:
-    """``personal`` data can never become public or restricted."""
-    before = str(previous or "").strip().lower()
-    after = str(new or "").strip().lower()
-    if before == "personal" and after in ("public", "restricted"):
-        raise InvalidValue("Personal data can never become {diffusion}", diffusion=after)

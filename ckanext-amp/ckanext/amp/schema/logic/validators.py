@@ -20,7 +20,7 @@ import ckan.plugins.toolkit as toolkit
 from ckan.lib.navl.dictization_functions import missing as MISSING_VALUE
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.amp.common import identifiers, validation
+from ckanext.amp.common import diffusion as diffusion_rules, identifiers, validation
 from ckanext.amp.common.validation import InvalidValue
 from ckanext.amp.schema import rules
 from ckanext.amp.common.values import as_list
@@ -65,6 +65,9 @@ def _translate(error: InvalidValue) -> str:
     params = dict(error.params)
     if "vocabulary" in params:
         params["vocabulary"] = _vocabulary_title(str(params["vocabulary"]))
+    level = diffusion_rules.LEVELS.get(str(params.get("diffusion") or ""))
+    if level is not None:
+        params["diffusion"] = level.name(_lang())
     return toolkit._(error.msgid).format(**params)
 
 
@@ -269,7 +272,7 @@ def _extra_licences() -> list[str]:
 
 def amp_licence_for_diffusion(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]],
                               context: dict[str, Any]) -> None:
-    """On ``license_id``: the licence fits the diffusion level (DESIGN §4)."""
+    """On ``license_id``: the licence fits the diffusion level (docs/architecture.md)."""
     diffusion = _sibling(key, data, "diffusion") or "public"
     try:
         rules.check_licence_for_diffusion(diffusion, data.get(key) if data.get(key) is not MISSING_VALUE
@@ -280,14 +283,56 @@ def amp_licence_for_diffusion(key: Key, data: dict[Key, Any], errors: dict[Key, 
 
 def amp_diffusion_rules(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]],
                         context: dict[str, Any]) -> None:
-    """On ``diffusion``: personal data never becomes public or restricted."""
+    """On ``diffusion``: the change of level is allowed (personal data never
+    becomes public or restricted, whoever asks; leaving personal needs an
+    attestation of anonymisation, in the ``anonymisation_*`` fields)."""
     new = data.get(key)
     package = context.get("package")
     previous = None
     if package is not None and getattr(package, "id", None):
         previous = package.extras.get("diffusion") if hasattr(package, "extras") else None
+    attestation = {name: _sibling(key, data, name) for name in diffusion_rules.ATTESTATION_FIELDS}
     try:
-        rules.check_diffusion_change(previous, new)
+        diffusion_rules.check_transition(previous, new, attestation)
+    except InvalidValue as error:
+        errors.setdefault(key, []).append(_translate(error))
+
+
+def convention_status(reference: str) -> dict[str, Any] | None:
+    """What amp_conventions says of a convention (None: no such convention,
+    or amp_conventions not loaded — then :func:`conventions_known` is False)."""
+    try:
+        action = toolkit.get_action("amp_convention_status")
+    except KeyError:
+        return None
+    answer = action({"ignore_auth": True}, {"references": [reference]})
+    return answer.get(reference)
+
+
+def conventions_known() -> bool:
+    """Whether conventions are recorded on this portal (amp_conventions loaded)."""
+    try:
+        toolkit.get_action("amp_convention_status")
+    except KeyError:
+        return False
+    return True
+
+
+def amp_convention_reference(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]],
+                             context: dict[str, Any]) -> None:
+    """On ``convention``: a reference the portal knows (when conventions are
+    recorded), and a restricted dataset has one unless shared by grants only."""
+    value = data.get(key)
+    reference = "" if _empty(value) else str(value).strip()
+    if reference:
+        data[key] = reference
+        if conventions_known() and convention_status(reference) is None:
+            errors.setdefault(key, []).append(
+                toolkit._("No convention has the reference {value}").format(value=reference))
+            return
+    try:
+        diffusion_rules.check_restricted(_sibling(key, data, "diffusion"), reference,
+                                         _sibling(key, data, "diffusion_basis"))
     except InvalidValue as error:
         errors.setdefault(key, []).append(_translate(error))
 
@@ -325,7 +370,7 @@ def amp_access_rights(key: Key, data: dict[Key, Any], errors: dict[Key, list[str
                       context: dict[str, Any]) -> None:
     """On ``access_rights``: derived from ``diffusion``; any typed value is replaced."""
     diffusion = _sibling(key, data, "diffusion") or "public"
-    derived = rules.access_right_for(diffusion)
+    derived = diffusion_rules.access_right_uri(diffusion)
     data[key] = derived if derived else MISSING_VALUE
 
 
