@@ -1,17 +1,18 @@
-"""Pure rules of the dataset schema: licences allowed for public data,
+"""Pure tables of the dataset schema: reasons for not publishing,
 OpenDataFrance spatial granularity, kinds of body. No CKAN import. The
-diffusion levels and what they allow are in :mod:`ckanext.amp.common.diffusion`.
+diffusion levels and what they allow (licences included) are in
+:mod:`ckanext.amp.common.diffusion`; the licences in
+:mod:`ckanext.amp.common.licences`.
 
 Errors are :class:`~ckanext.amp.common.validation.InvalidValue` (English
 msgid + parameters, translated by the CKAN layer with the shared catalogue).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ckanext.amp.common import diffusion
 from ckanext.amp.common.validation import InvalidValue
-from ckanext.amp.common.vocabularies import load_vocabulary
 
 #: Diffusion levels and restricted records' visibility: the tables of
 #: :mod:`ckanext.amp.common.diffusion` (one home), under the names the
@@ -52,20 +53,6 @@ ORGANIZATION_KINDS: Mapping[str, Mapping[str, str]] = {
     "entreprise": {"fr": "Entreprise", "en": "Company"},
 }
 
-#: Licences of the French decree list (D. 323-2-1 CRPA) allowed for public
-#: data, as codes of the EU licence vocabulary: Licence Ouverte 2.0, ODbL 1.0.
-OPEN_LICENCE_CODES: frozenset[str] = frozenset({"ETALAB_2_0", "ODC_BL"})
-
-#: CKAN licence ids that name the decree licences but are not EU aliases.
-_CKAN_LICENCE_IDS = {
-    "etalab-2.0": "ETALAB_2_0",
-    "etalab-open-licence-2.0": "ETALAB_2_0",
-    "licence-ouverte-2.0": "ETALAB_2_0",
-    "lo-2.0": "ETALAB_2_0",
-    "odbl": "ODC_BL",
-    "odbl-1.0": "ODC_BL",
-}
-
 #: ELI of the HVD implementing regulation, the ``applicable_legislation`` an
 #: HVD dataset must carry (DCAT-AP HVD).
 HVD_REGULATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
@@ -84,48 +71,3 @@ def one_of(table: Mapping[str, Any], value: Any, what: str) -> str:
         raise InvalidValue("{value} is not an allowed value for {vocabulary}",
                            value=str(value or "").strip(), vocabulary=what)
     return text
-
-
-def licence_code(license_id: Any) -> str | None:
-    """The EU licence code a CKAN licence id or a licence URI names, if any."""
-    text = str(license_id or "").strip()
-    if not text:
-        return None
-    mapped = _CKAN_LICENCE_IDS.get(text.lower())
-    if mapped:
-        return mapped
-    entry = load_vocabulary("licence").get(text)
-    return entry.code if entry is not None else None
-
-
-def is_open_licence(license_id: Any, extra_allowed: Iterable[str] = ()) -> bool:
-    """True when the licence may be used for public data."""
-    text = str(license_id or "").strip()
-    if not text:
-        return False
-    if text in set(extra_allowed):
-        return True
-    return licence_code(text) in OPEN_LICENCE_CODES
-
-
-def check_licence_for_diffusion(diffusion: Any, license_id: Any,
-                                extra_allowed: Iterable[str] = ()) -> None:
-    """Field-level licence/diffusion consistency (docs/architecture.md).
-
-    ``public`` needs a licence of the French decree list (Licence Ouverte
-    2.0, ODbL), or one the operator allows; the other levels must not carry
-    one of those open licences (their data is not open).
-    """
-    level = str(diffusion or "").strip().lower()
-    if level == "public":
-        if not str(license_id or "").strip():
-            raise InvalidValue("A public dataset needs a licence: Licence Ouverte 2.0 or ODbL")
-        if not is_open_licence(license_id, extra_allowed):
-            raise InvalidValue(
-                "{value} is not an open licence allowed for public data: "
-                "choose Licence Ouverte 2.0 or ODbL", value=str(license_id).strip())
-    elif level in ("restricted", "internal", "personal"):
-        if licence_code(license_id) in OPEN_LICENCE_CODES:
-            raise InvalidValue(
-                "A {diffusion} dataset cannot carry the open licence {value}: its data is not open",
-                diffusion=level, value=str(license_id).strip())
