@@ -173,3 +173,19 @@ def test_failed_records_count_as_present():
     result = plan({"r0": None, "r1": "h1"}, stored)
     assert result.withdraw == [] and sorted(result.back) == ["r0", "r1"]
     assert result.unchanged == ["r1"] and result.create == result.update == []
+
+
+def test_licences_are_checked_against_the_level_before_writing():
+    from ckanext.amp.common.harvest.stamping import check_licence
+
+    public = {"diffusion": "public", "license_id": "Licence Ouverte v2.0"}
+    assert check_licence(public, None) is None and public["license_id"] == "lov2"
+    assert "not an open licence allowed for public data" in str(
+        check_licence({"diffusion": "public", "license_id": "cc-nc"}, None))
+    assert "Unknown licence" in str(
+        check_licence({"diffusion": "public", "license_id": "Licence maison v3"}, None))
+    assert "needs a licence" in str(check_licence({"diffusion": "public"}, None))
+    terms = ConventionTerms("SYMCRAU-AMP-2025", "internal", None)
+    assert "cannot carry the open licence" in str(
+        check_licence({"diffusion": "internal", "license_id": "lov2"}, terms))
+    assert check_licence({"diffusion": "internal"}, terms) is None

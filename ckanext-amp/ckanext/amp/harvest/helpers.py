@@ -24,9 +24,9 @@ def amp_harvest_job_summary(job_id: str) -> dict[str, Any] | None:
 
 def amp_harvest_status_label(status: str) -> str:
     return {
-        "created": toolkit._("Created"), "updated": toolkit._("Updated"),
-        "unchanged": toolkit._("Unchanged"), "withdrawn": toolkit._("Withdrawn"),
-        "failed": toolkit._("Failed"), "pending": toolkit._("Pending"),
+        "created": toolkit._("Status: created"), "updated": toolkit._("Status: updated"),
+        "unchanged": toolkit._("Status: unchanged"), "withdrawn": toolkit._("Status: withdrawn"),
+        "failed": toolkit._("Status: failed"), "pending": toolkit._("Status: pending"),
     }.get(status, status)
 
 

@@ -2,16 +2,32 @@
 lands: ``common/harvest`` will then provide ``ckan_package_to_record`` and
 ``dcat_dataset_to_record`` (licences, themes, dates, spatial, contacts),
 and the harvesters import those instead. Thin on purpose: it keeps what our
-schema takes as it comes and maps nothing (not even resource formats, which the schema checks against the EU file types).
+schema takes as it comes and maps nothing but resource formats, to an EU file type when the
+format, the media type or the address's extension names one (CKAN would
+otherwise guess a media type the schema refuses).
 """
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from ckanext.amp.common.harvest.records import MappedRecord
+from ckanext.amp.common.validation import InvalidValue, vocabulary_value
 
 _RESOURCE_KEYS = ("url", "name", "description", "mimetype", "size", "access_url",
                   "download_url", "uri")
+
+
+def _format(item: Mapping[str, Any]) -> str | None:
+    url = str(item.get("download_url") or item.get("url") or item.get("access_url") or "")
+    candidates = [item.get("format"), str(item.get("mimetype") or "").rsplit("/", 1)[-1],
+                  url.split("?", 1)[0].rsplit("/", 1)[-1].rsplit(".", 1)[-1] if "." in url else None]
+    for candidate in candidates:
+        if candidate and str(candidate).strip():
+            try:
+                return vocabulary_value("file-type", str(candidate).strip(), to="code")
+            except InvalidValue:
+                continue
+    return None
 
 
 def _resources(items: Any) -> list[dict[str, Any]]:
@@ -21,6 +37,7 @@ def _resources(items: Any) -> list[dict[str, Any]]:
                                           or item.get("download_url")):
             resource = {key: item[key] for key in _RESOURCE_KEYS if item.get(key)}
             resource.setdefault("url", item.get("download_url") or item.get("access_url"))
+            resource["format"] = _format(item) or "OCTET"
             resources.append(resource)
     return resources
 

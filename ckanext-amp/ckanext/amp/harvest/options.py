@@ -75,3 +75,8 @@ def retention_days() -> int:
 
 def keep_jobs() -> int:
     return _int("keep_jobs", 5)
+
+
+def public_extra_licences() -> list[str]:
+    """The operator's other open licences allowed for public data (amp_schema's option)."""
+    return toolkit.aslist(toolkit.config.get("ckanext.amp.schema.public_extra_licences") or "")

@@ -10,12 +10,17 @@ dropped from the remote side before stamping.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
+
+from ckanext.amp.common import diffusion as diffusion_rules
+from ckanext.amp.common.licences import UnknownLicence, load_registry
+from ckanext.amp.common.messages import TranslatableError
 
 from .records import MappedRecord, content_hash
 
-__all__ = ["ConventionTerms", "PROVENANCE_FIELDS", "SourceContext", "stamp", "stamped_hash"]
+__all__ = ["ConventionTerms", "PROVENANCE_FIELDS", "SourceContext", "check_licence", "stamp",
+           "stamped_hash"]
 
 #: Fields the harvester owns: whatever the remote record says is replaced.
 PROVENANCE_FIELDS = ("source_portal", "canonical_url", "harvest_source", "harvest_remote_id",
@@ -96,6 +101,30 @@ def stamp(record: MappedRecord, context: SourceContext) -> dict[str, Any]:
     dataset["harvest_source"] = context.source_name
     dataset["harvest_remote_id"] = record.remote_id
     return dataset
+
+
+def check_licence(dataset: dict[str, Any], terms: ConventionTerms | None,
+                  allowed_open: Iterable[str] = ()) -> TranslatableError | None:
+    """The licence of a stamped dataset, checked against its level before
+    anything is written (the rules of :mod:`ckanext.amp.common.diffusion`):
+    the registry's id replaces the variant the source used. Returns the
+    problem, or None. A non-public dataset without a licence is left to the
+    schema, which gives it its level's default."""
+    value = dataset.get("license_id")
+    entry = None
+    if isinstance(value, str) and value.strip():
+        try:
+            entry = load_registry().map(value)
+        except UnknownLicence as error:
+            return error
+        dataset["license_id"] = entry.id
+    try:
+        diffusion_rules.check_licence(dataset.get("diffusion"), entry,
+                                      allowed_open=allowed_open,
+                                      convention_licence=terms.licence_id if terms else None)
+    except TranslatableError as error:
+        return error
+    return None
 
 
 def stamped_hash(dataset: Mapping[str, Any]) -> str:

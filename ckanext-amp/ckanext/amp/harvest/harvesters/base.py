@@ -39,7 +39,7 @@ from ckanext.amp.common.harvest.records import MappedRecord
 from ckanext.amp.common.harvest.sources import (
     ConfigError, SourceConfig, parse_config, resolve_credential)
 from ckanext.amp.common.harvest.stamping import (
-    ConventionTerms, SourceContext, stamp, stamped_hash)
+    ConventionTerms, SourceContext, check_licence, stamp, stamped_hash)
 from ckanext.amp.common.messages import TranslatableError
 from ckanext.amp.harvest import messages, model as amp_model, options
 
@@ -339,7 +339,8 @@ class AmpHarvester(HarvesterBase):
             return
         resources = record.dataset.get("resources") or []
         if len(resources) > max_resources:
-            record.error("resources", "The record has {count} distributions, more than the "
+            field = "resources"
+            record.error(field, "The record has {count} distributions, more than the "
                          "{limit} a dataset may have (ckanext.amp.harvest.max_resources): it was "
                          "not harvested", count=len(resources), limit=max_resources)
         listing.titles[remote_id] = title
@@ -350,6 +351,13 @@ class AmpHarvester(HarvesterBase):
                 "errors": [self._problem_text(problem) for problem in record.errors]})
             return
         dataset = stamp(record, context.stamping)
+        problem = check_licence(dataset, context.stamping.terms, options.public_extra_licences())
+        if problem is not None:
+            listing.listed[remote_id] = None
+            listing.failures.append({
+                "remote_id": remote_id, "remote_url": record.remote_url, "title": title,
+                "errors": [f"license_id : {messages.text(problem)}"]})
+            return
         digest = stamped_hash(dataset)
         listing.listed[remote_id] = digest
         previous = stored.get(remote_id)
