@@ -37,21 +37,35 @@ def create_source(sysadmin: dict[str, Any], organization: dict[str, Any], url: s
         config=json.dumps(config or {"open_data_only": True}))
 
 
+def _consumer_app() -> Any:
+    """The Flask app the consumers have (``ckan harvester gather-consumer``
+    builds one): its app context is where they run."""
+    global _APP
+    try:
+        return _APP
+    except NameError:
+        _APP = helpers._get_test_app().flask_app
+        return _APP
+
+
 def run_job(source_id: str, *, fetch: bool = True, finish: bool = True) -> dict[str, Any]:
-    """One job of the source through the real queues; returns the job."""
+    """One job of the source through the real queues; returns the job.
+    The callbacks run in the app context a consumer has."""
     job = helpers.call_action("harvest_job_create", context={"ignore_auth": True},
                               source_id=source_id, run=True)
     gather = queue.get_gather_consumer()
     method, channel, body = gather.basic_get(queue.get_gather_queue_name())
     assert body, "the job was not put on the gather queue"
-    queue.gather_callback(gather, method, None, body)
+    with _consumer_app().app_context():
+        queue.gather_callback(gather, method, None, body)
     if fetch:
         fetch_consumer = queue.get_fetch_consumer()
         while True:
             method, channel, body = fetch_consumer.basic_get(queue.get_fetch_queue_name())
             if not body:
                 break
-            queue.fetch_callback(fetch_consumer, method, None, body)
+            with _consumer_app().app_context():
+                queue.fetch_callback(fetch_consumer, method, None, body)
     if finish:
         helpers.call_action("harvest_jobs_run", context={"ignore_auth": True},
                             source_id=source_id)

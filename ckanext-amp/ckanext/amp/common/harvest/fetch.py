@@ -560,7 +560,7 @@ class Fetcher:
         remaining = policy.deadline - (time.monotonic() - started)
         if remaining <= 0:
             raise FetchError("{url} took more than {seconds} seconds to answer: download stopped",
-                             url=redact(url), seconds=policy.deadline)
+                             url=redact(url), seconds=_seconds(policy.deadline))
         guard = self._guard
         guard.url = url
         guard.expired = False
@@ -576,7 +576,7 @@ class Fetcher:
                 raise
             except requests.exceptions.ConnectTimeout:
                 raise FetchError("{url} did not answer within {seconds} seconds",
-                                 url=redact(url), seconds=policy.connect_timeout) from None
+                                 url=redact(url), seconds=_seconds(policy.connect_timeout)) from None
             except requests.exceptions.ReadTimeout:
                 raise self._late(url, guard, policy.read_timeout) from None
             except requests.exceptions.RequestException as error:
@@ -595,9 +595,9 @@ class Fetcher:
     def _late(self, url: str, guard: _Guard, read_timeout: float | None = None) -> FetchError:
         if guard.expired or read_timeout is None:
             return FetchError("{url} took more than {seconds} seconds to answer: download stopped",
-                              url=redact(url), seconds=self.policy.deadline)
+                              url=redact(url), seconds=_seconds(self.policy.deadline))
         return FetchError("{url} sent nothing for {seconds} seconds: download stopped",
-                          url=redact(url), seconds=read_timeout)
+                          url=redact(url), seconds=_seconds(read_timeout))
 
     def _read_body(self, url: str, answer: requests.Response, guard: _Guard) -> bytes:
         policy = self.policy
@@ -640,6 +640,10 @@ class Fetcher:
         if guard.expired:
             raise self._late(url, guard)
         return b"".join(parts)
+
+
+def _seconds(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
 
 
 def _reason(error: BaseException) -> str:

@@ -143,6 +143,10 @@ class AmpHarvester(HarvesterBase):
             return None
 
     def gather_stage(self, harvest_job: Any) -> list[str]:
+        with messages.portal_request():
+            return self._gather(harvest_job)
+
+    def _gather(self, harvest_job: Any) -> list[str]:
         try:
             context = self.job_context(harvest_job.source, job_id=harvest_job.id)
         except GatherStop as stop:
@@ -163,6 +167,10 @@ class AmpHarvester(HarvesterBase):
         return True
 
     def import_stage(self, harvest_object: Any) -> bool | str:
+        with messages.portal_request():
+            return self._import(harvest_object)
+
+    def _import(self, harvest_object: Any) -> bool | str:
         try:
             content = json.loads(harvest_object.content or "{}")
         except ValueError:
@@ -281,7 +289,7 @@ class AmpHarvester(HarvesterBase):
             if time.monotonic() > context.deadline:
                 context.errors.append(messages._(
                     "Reading the catalogue took more than {seconds} seconds: the job stopped "
-                    "there and no dataset was withdrawn", seconds=options.gather_timeout()))
+                    "there and no dataset was withdrawn", seconds=int(options.gather_timeout())))
                 listing.complete = False
                 break
             seen_urls[url] = len(seen_urls)
