@@ -55,7 +55,7 @@ class AmpHarvestPlugin(SharedCatalogue, plugins.SingletonPlugin):
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         if pkg_dict.get("type") == "harvest" and "config" in pkg_dict \
                 and not action.may_see_config(context, pkg_dict.get("id", "")):
-            pkg_dict.pop("config")
+            action.hide_config(pkg_dict)
         return pkg_dict
 
     def after_dataset_search(self, search_results: dict[str, Any],
@@ -65,7 +65,7 @@ class AmpHarvestPlugin(SharedCatalogue, plugins.SingletonPlugin):
         for result in search_results.get("results") or []:
             if result.get("type") == "harvest" and "config" in result \
                     and not action.may_see_config(context, result.get("id", "")):
-                result.pop("config")
+                action.hide_config(result)
         return search_results
 
 

@@ -309,6 +309,19 @@ def amp_harvest_job_summary(context: dict[str, Any], data_dict: dict[str, Any]) 
 
 # -- chained ckanext-harvest actions ---------------------------------------------------
 
+def hide_config(source: dict[str, Any]) -> dict[str, Any]:
+    """``source`` without its configuration, nor the keys ckanext-harvest
+    copies from it to the top of the dict."""
+    try:
+        keys = list(json.loads(source.get("config") or "{}"))
+    except (ValueError, TypeError):
+        keys = []
+    for key in ["config", *keys]:
+        if key not in ("id", "name", "title", "url", "type", "owner_org", "state"):
+            source.pop(key, None)
+    return source
+
+
 def may_see_config(context: Mapping[str, Any], source_id: str) -> bool:
     """Whether the caller may read a source's configuration: internal calls
     (``ignore_auth``) and those allowed to edit the source."""
@@ -329,7 +342,7 @@ def harvest_source_show(original: Any, context: dict[str, Any],
     toolkit.check_access("harvest_source_show", context, data_dict)
     source = original(context, data_dict)
     if "config" in source and not may_see_config(context, source["id"]):
-        source.pop("config")
+        hide_config(source)
     return source
 
 
@@ -341,7 +354,7 @@ def harvest_source_list(original: Any, context: dict[str, Any],
     sources = original(context, data_dict)
     for source in sources:
         if "config" in source and not may_see_config(context, source["id"]):
-            source.pop("config")
+            hide_config(source)
     return sources
 
 
