@@ -109,6 +109,7 @@ setup(
             "amp_search = ckanext.amp.search.plugin:AmpSearchPlugin",
             "amp_schema = ckanext.amp.schema.plugin:AmpSchemaPlugin",
             "amp_dcat = ckanext.amp.dcat.plugin:AmpDcatPlugin",
+            "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",
