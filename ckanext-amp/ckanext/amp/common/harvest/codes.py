@@ -181,6 +181,10 @@ def read_frequency(value: Any) -> CodeReading | None:
     if key in index:
         return CodeReading(index[key])
     # ISO 19115 code, bare or as a code-list URI (…#MD_MaintenanceFrequencyCode_daily)
+    if "/authority/frequency/" in text:  # newer EU codes (AS_NEEDED, NOT_PLANNED...)
+        tail = text.rstrip("/").rsplit("/", 1)[-1].replace("_", "").casefold()
+        if tail in ISO_FREQUENCIES:
+            return CodeReading(vocabulary[ISO_FREQUENCIES[tail]].value)
     iso = re.split(r"[#/_]", text)[-1].casefold()
     if iso in ISO_FREQUENCIES and ("://" in text or iso == text.casefold()):
         return CodeReading(vocabulary[ISO_FREQUENCIES[iso]].value)
