@@ -42,6 +42,9 @@ __all__ = ["DateReading", "read_date"]
 NOT_A_DATE = "{value} is not a date"
 NOT_A_REAL_DATE = "{value} is not a valid date"
 
+TWO_DIGIT_YEAR = "{value} has a two-digit year, read as {date}"
+TIME_STAMP = "{value} was read as a time stamp: {date}"
+
 _MIN_YEAR, _MAX_YEAR = 1000, 2999
 
 
@@ -100,8 +103,7 @@ def _epoch(number: float, original: str) -> DateReading:
     except (OverflowError, OSError, ValueError):
         raise InvalidValue(NOT_A_REAL_DATE, value=shorten(original)) from None
     _check_year(moment.year, original)
-    return DateReading(moment.replace(microsecond=0).isoformat(), "datetime", True,
-                       "{value} was read as a time stamp: {date}")
+    return DateReading(moment.replace(microsecond=0).isoformat(), "datetime", True, TIME_STAMP)
 
 
 def _iso(text: str, original: str) -> DateReading:
@@ -164,7 +166,7 @@ def read_date(value: Any) -> DateReading:
         note = None
         if len(year_s) == 2:
             year += 2000 if year <= 68 else 1900
-            note = "{value} has a two-digit year, read as {date}"
+            note = TWO_DIGIT_YEAR
         try:
             if hour is not None:
                 moment = dt.datetime(year, int(month_s), int(day_s), int(hour), int(minute),

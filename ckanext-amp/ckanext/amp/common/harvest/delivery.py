@@ -276,9 +276,8 @@ def _check_cells(report: DeliveryReport, present: list[tuple[dict[str, Any], int
                                          {"row": line, "column": column["name"]},
                                          row=line, column=column["name"]))
             elif error.type == "type-error" and column is not None:
-                report.add(DeliveryIssue("Row {row}, column {column}: {value} is not {kind}",
-                                         {"row": line, "column": column["name"], "value": value,
-                                          "kind": _KIND_NAMES[column["type"]]},
+                report.add(DeliveryIssue(_KIND_MESSAGES.get(column["type"], NOT_TEXT),
+                                         {"row": line, "column": column["name"], "value": value},
                                          row=line, column=column["name"]))
             elif error.type in ("extra-cell", "missing-cell", "blank-row"):
                 continue
@@ -288,6 +287,9 @@ def _check_cells(report: DeliveryReport, present: list[tuple[dict[str, Any], int
                                          row=line, column=column["name"] if column else None))
 
 
-#: How a type is named in messages (English msgid parameter, translated with it).
-_KIND_NAMES = {"integer": "an integer", "number": "a number", "boolean": "true or false",
-               "string": "text", "date": "a date", "datetime": "a date", "year": "a date"}
+NOT_INTEGER = "Row {row}, column {column}: {value} is not an integer"
+NOT_NUMBER = "Row {row}, column {column}: {value} is not a number"
+NOT_BOOLEAN = "Row {row}, column {column}: {value} is not true or false"
+NOT_TEXT = "Row {row}, column {column}: {value} is not text"
+#: The message of a cell that is not of its column's type.
+_KIND_MESSAGES = {"integer": NOT_INTEGER, "number": NOT_NUMBER, "boolean": NOT_BOOLEAN}
