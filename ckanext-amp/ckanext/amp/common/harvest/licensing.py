@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ckanext.amp.common.values import as_list
-from ckanext.amp.common.harvest.text import plain, shorten
+import re
+
+from ckanext.amp.common.harvest.text import html_to_markdown, looks_like_html, plain, shorten
 
 __all__ = ["LicenceReading", "read_licence"]
+
+_URL = re.compile(r"https?://[^\s()<>\[\]]+")
 
 NO_LICENCE = "The record names no licence"
 UNKNOWN_LICENCE = "The licence {value} is not in the portal's licence registry"
@@ -40,8 +44,15 @@ def _candidates(values: Iterable[Any]) -> list[str]:
                 item = item.get("uri") or item.get("url") or item.get("id") or item.get("title") \
                     or item.get("name") or item.get("href") or item.get("text")
             text = plain(item)
-            if text and text not in found and len(text) <= 2_000:
-                found.append(text)
+            if looks_like_html(text):
+                text = plain(html_to_markdown(text))
+            if not text or len(text) > 2_000:
+                continue
+            # the text itself, then the addresses written in it
+            for candidate in [text] + [url.rstrip(".,;)") for url in _URL.findall(text)
+                                       if url.rstrip(".,;)") != text]:
+                if candidate not in found:
+                    found.append(candidate)
     return found
 
 
