@@ -166,9 +166,9 @@ def iso19139_to_record(iso_values: dict[str, Any], catalogue_url: str | None = N
     builder.frequency(values.get("frequency-of-update"))
     builder.languages(values.get("dataset-language") or values.get("metadata-language"))
 
-    for party in as_list(values.get("responsible-organisation")) + \
-            as_list(values.get("metadata-point-of-contact")) if not \
-            as_list(values.get("responsible-organisation")) else as_list(values.get("responsible-organisation")):
+    parties = as_list(values.get("responsible-organisation")) or \
+        as_list(values.get("metadata-point-of-contact"))
+    for party in parties:
         if not isinstance(party, Mapping):
             continue
         role = plain(party.get("role"))
