@@ -79,3 +79,12 @@ def page(datasets: Iterable[tuple[URIRef, tuple[tuple, ...]]], url: str | None =
         if next_url:
             graph.add((view, HYDRA.next, URIRef(next_url)))
     return graph.serialize(format=fmt).encode("utf-8")
+
+
+def remote_id(entry: tuple[URIRef, tuple[tuple, ...]]) -> str:
+    """The id the harvester keys a dataset on: its ``dct:identifier``, else its URI."""
+    dataset, triples = entry
+    for subject, predicate, value in triples:
+        if subject == dataset and predicate == DCTERMS.identifier:
+            return str(value)
+    return str(dataset)

@@ -58,7 +58,7 @@ def test_a_paged_catalogue_is_harvested_and_an_unchanged_one_skipped(catalogue, 
     datasets = hh.harvested(source["id"])
     assert len(datasets) == 10
     assert len(catalogue.server.requests_to("/catalog.ttl")) == 3
-    uri = str(catalogues.demo_datasets()[0][0])
+    uri = catalogues.remote_id(catalogues.demo_datasets()[0])
     dataset = datasets[uri]
     assert dataset["license_id"] == "lov2" and dataset["diffusion"] == "public"
     assert dataset["canonical_url"] and dataset["harvest_source"] == "partenaire"

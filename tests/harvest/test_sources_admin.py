@@ -22,7 +22,7 @@ pytestmark = [
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index", "clean_queues"),
 ]
 
-GOOD = catalogues.demo_datasets()[20:24]
+GOOD = catalogues.demo_datasets()[24:28]
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def test_the_preview_shows_what_a_job_would_do_and_writes_nothing(source, creden
     preview = helpers.call_action("amp_harvest_source_preview",
                                   context={"user": sysadmin["name"]}, id=source["id"])
     assert sorted(item["remote_id"] for item in preview["create"]) == \
-        sorted(str(dataset) for dataset, _ in GOOD)
+        sorted(catalogues.remote_id(entry) for entry in GOOD)
     assert preview["update"] == preview["withdraw"] == [] and preview["refusal"] is None
     assert hh.harvested(source["id"]) == {}
     assert model.Session.query(HarvestJob).count() == 0

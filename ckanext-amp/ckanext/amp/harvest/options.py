@@ -61,10 +61,6 @@ def max_pages() -> int:
     return _int("max_pages", 10000)
 
 
-def max_resources() -> int:
-    return _int("max_resources", 500)
-
-
 def secrets_file() -> str | None:
     return _get("secrets_file", None)
 

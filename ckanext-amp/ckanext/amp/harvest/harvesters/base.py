@@ -258,7 +258,6 @@ class AmpHarvester(HarvesterBase):
         previous_pages = amp_model.stored_pages(context.source_id) if use_pages else {}
         listing = Listing()
         max_pages = context.config.max_pages or options.max_pages()
-        max_resources = options.max_resources()
         seen_urls: dict[str, int] = {}
         seen_keys: dict[str, int] = {}
         url: str | None = self.first_url(context)
@@ -326,15 +325,14 @@ class AmpHarvester(HarvesterBase):
             listing.pages_read += 1
             page_ids = []
             for record in page.records:
-                self._take(context, listing, record, stored, existing, max_resources)
+                self._take(context, listing, record, stored, existing)
                 page_ids.append(record.remote_id)
             listing.pages[url] = amp_model.StoredPage(key, page.next_url, page_ids)
             url = page.next_url
         return listing
 
     def _take(self, context: JobContext, listing: Listing, record: MappedRecord,
-              stored: Mapping[str, planning.Stored], existing: set[str],
-              max_resources: int) -> None:
+              stored: Mapping[str, planning.Stored], existing: set[str]) -> None:
         remote_id = record.remote_id
         title = str(record.dataset.get("title") or remote_id)
         if remote_id in listing.listed:
@@ -345,12 +343,6 @@ class AmpHarvester(HarvesterBase):
                                          "one («{title}») was ignored", id=remote_id,
                                          title=title)]})
             return
-        resources = record.dataset.get("resources") or []
-        if len(resources) > max_resources:
-            field = "resources"
-            record.error(field, "The record has {count} distributions, more than the "
-                         "{limit} a dataset may have (ckanext.amp.harvest.max_resources): it was "
-                         "not harvested", count=len(resources), limit=max_resources)
         listing.titles[remote_id] = title
         if record.errors:
             listing.listed[remote_id] = None

@@ -7,10 +7,10 @@ from urllib.parse import urlencode
 
 
 from ckanext.amp.common.harvest import documents
+from ckanext.amp.common.harvest.ckan import ckan_package_to_record
 from ckanext.amp.common.harvest.fetch import Response, redact
 from ckanext.amp.common.harvest.sources import ConfigError, SourceConfig
 from ckanext.amp.harvest.harvesters.base import AmpHarvester, JobContext, Page
-from ckanext.amp.harvest.interim_mapping import ckan_package_to_record
 
 DEFAULT_ROWS = 100
 MAX_ROWS = 1000

@@ -14,10 +14,10 @@ from urllib.parse import urljoin
 from ckanext.dcat.processors import RDFParser
 
 from ckanext.amp.common.harvest import documents
+from ckanext.amp.common.harvest.dcat import dcat_dataset_to_record
 from ckanext.amp.common.harvest.fetch import Response
 from ckanext.amp.common.harvest.sources import ConfigError, SourceConfig
 from ckanext.amp.harvest.harvesters.base import AmpHarvester, JobContext, Page
-from ckanext.amp.harvest.interim_mapping import dcat_dataset_to_record
 
 PROFILES = ["amp_dcat_ap_fr"]
 FORMATS = ("xml", "turtle", "json-ld", "nt", "n3")
@@ -48,6 +48,7 @@ class AmpDcatHarvester(AmpHarvester):
             return context.fetcher.get(context_url, accept="application/ld+json").content
 
         documents.rdf_graph(parser.g, response.content, rdf_format, response.url, load)
-        records = [dcat_dataset_to_record(dataset) for dataset in parser.datasets()]
+        records = [dcat_dataset_to_record(dataset, catalogue_url=response.url)
+                   for dataset in parser.datasets()]
         next_url = parser.next_page()
         return Page(records, urljoin(response.url, next_url) if next_url else None)
