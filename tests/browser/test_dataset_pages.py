@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from support.browser import assert_french, choose, login
+from support.browser import assert_french, choose, ckan_ready, login
 
 EU = "http://publications.europa.eu/resource/authority/"
 
@@ -99,6 +99,7 @@ def test_steward_creates_a_dataset_through_the_form(portal, organization, stewar
 
     # Second stage: the first resource.
     expect(page).to_have_url(re.compile(r"/dataset/collecte-des-encombrants/resource/new$"))
+    ckan_ready(page)
     screenshot("resource-form", full_page=False)
     page.get_by_role("link", name="Lien").or_(page.get_by_role("button", name="Lien")).first.click()
     page.fill("#field-resource-url", "https://donnees.example.org/encombrants.csv")

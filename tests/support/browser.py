@@ -26,6 +26,41 @@ TIMEZONE = "Europe/Paris"
 TIMEOUT_MS = 30_000
 
 
+#: Marks ``<html data-amp-ckan-ready>`` once CKAN's JavaScript modules are
+#: initialised: CKAN starts them only after fetching its translations
+#: (``/api/i18n/<lang>``), after the page's ``load`` event; a test that
+#: types into a form before then races them (the slug of a title…).
+READY_SCRIPT = """
+document.addEventListener('DOMContentLoaded', function () {
+  var mark = function () { document.documentElement.setAttribute('data-amp-ckan-ready', '1'); };
+  if (!window.ckan || !window.ckan.module) { mark(); return; }
+  var initialize = window.ckan.module.initialize;
+  window.ckan.module.initialize = function () {
+    var result = initialize.apply(this, arguments);
+    mark();
+    return result;
+  };
+});
+"""
+
+
+def ckan_ready(page: Page) -> None:
+    """Wait until CKAN's JavaScript modules of the current page run."""
+    page.wait_for_selector("html[data-amp-ckan-ready]", state="attached")
+
+
+def wait_for_ckan_after_goto(page: Page) -> None:
+    """Make ``page.goto`` return once the page's CKAN modules run."""
+    goto = page.goto
+
+    def goto_ready(url: str, **options):
+        response = goto(url, **options)
+        if response is not None and "text/html" in (response.headers.get("content-type") or ""):
+            ckan_ready(page)
+        return response
+    page.goto = goto_ready  # type: ignore[method-assign]
+
+
 def screenshot_dir() -> Path:
     folder = artifacts_dir() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)

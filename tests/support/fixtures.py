@@ -14,7 +14,8 @@ fixture            scope     what
                              ``smtp_server``
 ``browser``        session   Chromium (Debian's) under Playwright
 ``new_page``       function  ``new_page()``: a page in a fresh context (its own
-                             cookies: one per user), French, on ``portal.url``
+                             cookies: one per user), French, on ``portal.url``;
+                             its ``goto`` returns once CKAN's JavaScript runs
 ``page``           function  the first such page
 ``screenshot``     function  ``screenshot(name, page=None)`` -> PNG path
 =================  ========  ===================================================
@@ -120,7 +121,8 @@ def browser():
 
 @pytest.fixture
 def new_page(request, browser, portal: Portal) -> Iterator[Callable]:
-    from support.browser import TIMEOUT_MS, new_context_options
+    from support.browser import (READY_SCRIPT, TIMEOUT_MS, new_context_options,
+                                 wait_for_ckan_after_goto)
 
     contexts = []
     pages = request.node.stash.setdefault(_PAGES, [])
@@ -129,6 +131,7 @@ def new_page(request, browser, portal: Portal) -> Iterator[Callable]:
         context = browser.new_context(**{**new_context_options(base_url or portal.url),
                                          **options})
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(READY_SCRIPT)
         contexts.append(context)
         # Nothing leaves the machine: requests to other hosts are refused
         # and listed (page.outside_requests).
@@ -145,6 +148,7 @@ def new_page(request, browser, portal: Portal) -> Iterator[Callable]:
         page.on("requestfailed", lambda request: LOCAL_URL.match(request.url)
                 and page.js_errors.append(f"request failed: {request.url} "
                                           f"({request.failure})"))
+        wait_for_ckan_after_goto(page)
         pages.append(page)
         return page
 

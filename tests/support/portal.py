@@ -39,50 +39,6 @@ ADMIN_NAME = "amp-admin"
 #: Log lines of requests for static files (left out of failure reports).
 STATIC_REQUEST = re.compile(r"(GET | \d{3} )/(webassets|base|api/i18n)/")
 
-#: Logging sections of a generated ini (CKAN configures logging from the
-#: top file only): CKAN and the extensions at INFO, requests included.
-LOGGING = """
-[loggers]
-keys = root, ckan, ckanext, werkzeug
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARNING
-handlers = console
-
-[logger_werkzeug]
-level = INFO
-handlers = console
-qualname = werkzeug
-propagate = 0
-
-[logger_ckan]
-level = INFO
-handlers = console
-qualname = ckan
-propagate = 0
-
-[logger_ckanext]
-level = INFO
-handlers = console
-qualname = ckanext
-propagate = 0
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(asctime)s %(levelname)-5.5s [%(name)s] %(message)s
-"""
-
 
 def admin_url() -> str:
     """URL of the suite's PostgreSQL server (maintenance database)."""
@@ -103,7 +59,7 @@ def write_ini(path: Path, options: Mapping[str, str], base: Path = TEST_INI) -> 
              f"use = config:{base}"]
     lines += [f"{key} = {str(value).replace('%', '%%')}" for key, value in options.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n" + LOGGING, encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n\n" + ckan_ini.LOGGING, encoding="utf-8")
     return path
 
 
