@@ -230,8 +230,12 @@ def test_dataset_page_lists_only_the_fields_that_have_a_value(app, organization,
 
 def test_dataset_form_offers_attributions_and_activities(app, organization, sysadmin):
     page = app.get("/dataset/new", headers={"Authorization": sysadmin["token"]}).body
-    for name in ("qualified_attribution-0-agent_name", "qualified_attribution-0-role",
-                 "provenance_activity-0-label", "provenance_activity-0-startedAtTime",
-                 "qualified_relation-0-relation"):
-        assert f'name="{name}"' in page, name
+    # Offered by the "Ajouter" button of each repeating field (its template),
+    # with no empty group in the new form: an untouched one was refused
+    # (required subfields) or stored empty (tests/browser/test_dataset_pages.py).
+    for name in ("qualified_attribution-{}-agent_name", "qualified_attribution-{}-role",
+                 "provenance_activity-{}-label", "provenance_activity-{}-startedAtTime",
+                 "qualified_relation-{}-relation"):
+        assert f'name="{name.format("REPEATING-INDEX0")}"' in page, name
+        assert f'name="{name.format(0)}"' not in page, name
     assert "Gestionnaire" in page
