@@ -92,7 +92,7 @@ setup(
     ],
     extras_require={
         # Test tools (make test); versions pinned by constraints.txt, the
-        # same as CKAN 2.11.6's [dev] extra.
+        # same as CKAN 2.11.6's [dev] extra where it has them.
         "test": [
             "pytest",
             "pytest-factoryboy",
@@ -104,6 +104,10 @@ setup(
             "beautifulsoup4",
             "hypothesis",
             "pyshacl",
+            # Real-browser tests (Playwright drives Debian's chromium, never a
+            # browser of its own) and the SMTP server the tests start.
+            "playwright",
+            "aiosmtpd",
         ],
     },
     entry_points={

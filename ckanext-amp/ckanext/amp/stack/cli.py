@@ -18,13 +18,16 @@ from typing import Optional, Sequence
 
 import click
 
-from . import ckan_ini, migrations, services as svc
+from . import chromium, ckan_ini, migrations, services as svc
 from .settings import Settings, SettingsError
 from .supervisor import Child, Supervisor
 
 ADMIN_USER = "admin"
 ADMIN_EMAIL = "admin@mdata.invalid"
 TEST_DB = "ckan_test"
+#: Where the tests leave what outlives a run (screenshots, logs of the live
+#: portals, the browser's install log): $AMP_TEST_ARTIFACTS, else this.
+TEST_ARTIFACTS = "tmp/test-artifacts"
 
 # Selection run by `amp-stack test --core` (make test-ckan-core) when no
 # pytest argument is given: CKAN's own search tests (shipped in the ckan
@@ -287,6 +290,13 @@ def pytest_outcome(code: int) -> tuple[int, Optional[str]]:
     return code, f"pytest a terminé avec le code {code}"
 
 
+def artifacts_dir(env=None, cwd: Optional[Path] = None) -> Path:
+    """The folder of the tests' artifacts (absolute)."""
+    env = os.environ if env is None else env
+    path = Path(env.get("AMP_TEST_ARTIFACTS") or TEST_ARTIFACTS).expanduser()
+    return path if path.is_absolute() else (cwd or Path.cwd()) / path
+
+
 def has_path_argument(args: Sequence[str]) -> bool:
     return any(not a.startswith("-") and os.path.exists(a.split("::")[0]) for a in args)
 
@@ -335,9 +345,11 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
             raise StackError(str(exc), exc.log_path)
         except Exception as exc:
             raise StackError(f"base de test impossible à créer ({exc})")
+        artifacts = artifacts_dir()
         env = child_env(CKAN_SQLALCHEMY_URL=services.sqlalchemy_url,
                         CKAN_REDIS_URL=services.redis_url,
                         AMP_TEST_PG_ADMIN_URL=services.admin_url,
+                        AMP_TEST_ARTIFACTS=str(artifacts),
                         AMP_HOME=str(tmp / "home"),
                         CKAN_STORAGE_PATH=str(tmp / "storage"))
         env.pop("CKAN_INI", None)
@@ -354,6 +366,12 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
             message = exc.message if isinstance(exc, StackError) else str(exc)
             raise StackError(message.split("\n  journal")[0]
                              + " (fin du journal ci-dessus)")
+        if not core:
+            # The real-browser tests fail (never skip) when it is missing.
+            problem = chromium.ensure(artifacts / "chromium-install.log", echo)
+            if problem:
+                click.secho(f"Attention : {problem}\n  Les tests dans un navigateur "
+                            f"échoueront.", err=True, fg="yellow")
         echo(f"Préparation : {time.monotonic() - started:.1f} s")
 
         argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}", *args]
