@@ -255,3 +255,28 @@ def test_prune_deletes_old_history_but_keeps_current_objects(source, credential,
     assert jobs[2]["id"] in remaining  # the last job
     assert model.Session.query(HarvestObject).filter_by(current=True).count() == current_before
     assert len(hh.harvested(source["id"])) == 4
+
+
+# -- ckanext-harvest's state-changing views: POST only ---------------------------------------------
+
+def test_start_stop_clear_and_delete_need_a_post_with_the_csrf_token(source, app, sysadmin):
+    headers = {"Authorization": sysadmin["token"]}
+    for url in (f"/harvest/refresh/{source['id']}", f"/harvest/clear/{source['id']}",
+                f"/harvest/{source['name']}/job/any/abort", f"/harvest/delete/{source['id']}"):
+        app.get(url, headers=headers, status=405)
+    assert model.Session.query(HarvestJob).count() == 0
+    assert model.Package.get(source["id"]).state == "active"
+    # (a POST from a browser also needs the CSRF token, tests/browser/test_csrf.py;
+    # an API token in the Authorization header is CKAN's exemption)
+    app.post(f"/harvest/refresh/{source['id']}", headers=headers, follow_redirects=False)
+    assert model.Session.query(HarvestJob).count() == 1
+    job = model.Session.query(HarvestJob).one()
+    job.status = "Running"
+    model.Session.commit()
+    admin = app.get(f"/harvest/admin/{source['name']}", headers=headers).body
+    assert f'href="/harvest/{source["name"]}/job/{job.id}/abort"' in admin
+    assert "amp-harvest-stop" in admin and 'data-module="confirm-action"' in admin
+    app.post(f"/harvest/{source['name']}/job/{job.id}/abort", headers=headers,
+             follow_redirects=False)
+    model.Session.expire_all()
+    assert model.Session.get(HarvestJob, job.id).status == "Finished"
