@@ -253,6 +253,10 @@ def run() -> None:
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
                              every=settings.harvest_interval))
+        if "amp_harvest" in plugins:
+            # Old harvest jobs and objects (amp_harvest's retention options).
+            supervisor.add(Child("prune", ckan + ["amp", "harvest", "prune"], env=env,
+                                 every=settings.prune_interval))
         supervisor.install_signal_handlers()
         supervisor.start_all()
         if not supervisor.wait(lambda: portal_answers(settings.local_url),
