@@ -344,6 +344,11 @@ class AmpHarvester(HarvesterBase):
                                          title=title)]})
             return
         listing.titles[remote_id] = title
+        terms = context.stamping.terms
+        if terms is not None and terms.licence_id and not context.config.open_data_only:
+            # The convention's licence is stamped: the record's own does not matter.
+            record.problems = [p for p in record.problems
+                               if not (p.field == "license_id" and p.severity == "error")]
         if record.errors:
             listing.listed[remote_id] = None
             listing.failures.append({
