@@ -102,6 +102,8 @@ setup(
             "hypothesis",
             "pyshacl",
             "frictionless",
+            # a real SMTP server in the tests of the e-mails (amp_conventions)
+            "aiosmtpd",
         ],
     },
     entry_points={
@@ -109,6 +111,7 @@ setup(
             "amp_search = ckanext.amp.search.plugin:AmpSearchPlugin",
             "amp_schema = ckanext.amp.schema.plugin:AmpSchemaPlugin",
             "amp_dcat = ckanext.amp.dcat.plugin:AmpDcatPlugin",
+            "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",
