@@ -47,7 +47,8 @@ SYMCRAU_CONVENTION: dict[str, Any] = {
          "sites": [{"name": "ZAC Crau", "commune": "Salon-de-Provence"}]},
         {"key": "piezometrie-sondes", "title": "Niveau piézométrique de 14 sondes",
          "provider": "symcrau", "recipient": "metropole-aix-marseille-provence",
-         "granularity": "PT1H", "site_count": 14},
+         "granularity": "PT1H", "site_count": 14,
+         "dataset": "niveaux-piezometriques-nappe-crau"},
     ],
     "undertaking": "Je m’engage à n’utiliser les données que pour les usages autorisés.",
 }

@@ -72,7 +72,7 @@ def test_party_admin_creates_non_party_cannot(orgs, people, symcrau_data):
         call("amp_convention_create", None, **symcrau_data)
 
 
-@pytest.mark.parametrize("change, field, french", [
+@pytest.mark.parametrize("change, field, expected", [
     ({"parties": [{"organization": "inconnue", "role": "both"}]}, "parties[0].organization",
      "L’organisation « inconnue » n’existe pas"),
     ({"parties": []}, "parties", "Une convention a au moins une partie"),
@@ -90,13 +90,13 @@ def test_party_admin_creates_non_party_cannot(orgs, people, symcrau_data):
     ({"max_renewal": 3}, "max_renewal", "Champ inconnu : max_renewal"),
 ])
 def test_bad_input_gets_a_precise_french_error_and_writes_nothing(
-        app, sysadmin, orgs, symcrau_data, change, field, french):
+        app, sysadmin, orgs, symcrau_data, change, field, expected):
     symcrau_data.update(change)
     error = api_error(app, sysadmin, "amp_convention_create", symcrau_data)
     from ckanext.amp.conventions.logic.validators import flatten
 
     messages = dict(flatten({k: v for k, v in error.items() if k != "__type"}))
-    assert french in messages.get(field, ""), messages
+    assert expected in messages.get(field, ""), messages
     assert count(tables.convention) == count(tables.party) == count(tables.item) == 0
     assert count(tables.undertaking) == 0
 

@@ -155,14 +155,14 @@ def test_a_new_file_with_an_unknown_organisation(app, sysadmin, tmp_path):
     assert helpers.call_action("amp_convention_list", context={"user": sysadmin["name"]}) == []
 
 
-@pytest.mark.parametrize("text, french", [
+@pytest.mark.parametrize("text, expected", [
     ("convention: [1, 2]\n", "ligne 1 : « convention: » doit décrire la convention"),
     ("convention:\n  reference: X\nsource: []\n", "ligne 3 : clé inconnue « source »"),
     ("convention:\n  reference: [X\n", "YAML mal formé"),
 ])
-def test_malformed_files(app, tmp_path, text, french):
+def test_malformed_files(app, tmp_path, text, expected):
     path = tmp_path / "mauvais.yaml"
     path.write_text(text, encoding="utf-8")
     result = load(app, path)
     assert result.exit_code != 0
-    assert french in result.output
+    assert expected in result.output
