@@ -74,6 +74,10 @@ def _member(org, capacity, sysadmin, **user_fields):
     return user
 
 
+#: Password of ``amp_admin`` (logged in through the login form).
+PASSWORD = "Crau-nappe-2025"
+
+
 @pytest.fixture
 def people(orgs, sysadmin) -> dict[str, dict[str, Any]]:
     """``amp_admin``, ``amp_editor``, ``symcrau_admin``, ``symcrau_member``
@@ -81,7 +85,8 @@ def people(orgs, sysadmin) -> dict[str, dict[str, Any]]:
     ``outsider`` (no organisation)."""
     amp, symcrau = orgs["metropole-aix-marseille-provence"], orgs["symcrau"]
     return {
-        "amp_admin": _member(amp, "admin", sysadmin, email="admin@ampmetropole.test"),
+        "amp_admin": _member(amp, "admin", sysadmin, email="admin@ampmetropole.test",
+                             password=PASSWORD),
         "amp_editor": _member(amp, "editor", sysadmin),
         "symcrau_admin": _member(symcrau, "admin", sysadmin, email="admin@symcrau.test"),
         "symcrau_member": _member(symcrau, "member", sysadmin),

@@ -62,6 +62,14 @@ def test_due_dates_inside_a_suspension_are_left_out():
     assert dues == [D(2025, 9, 10), D(2026, 9, 10)]
 
 
+def test_an_open_suspension_leaves_no_next_due_date():
+    result = report("ANNUAL_2", START, D(2025, 11, 1), [], skip=[(D(2025, 11, 1), None)])
+    assert [e.due for e in result.expected] == [D(2025, 9, 10)]
+    assert result.next_due is None
+    resumed = report("ANNUAL_2", START, D(2025, 11, 1), [], skip=[(D(2025, 11, 1), D(2026, 6, 1))])
+    assert resumed.next_due == D(2026, 9, 10)
+
+
 def test_semiannual_deliveries_on_time_late_and_missing():
     received = [D(2025, 9, 1), D(2026, 4, 20)]
     result = report("ANNUAL_2", START, D(2026, 10, 15), received, tolerance_days=15)

@@ -107,14 +107,12 @@ def _in(day: dt.date, periods: Iterable[tuple[dt.date, Optional[dt.date]]]) -> b
     return any(start <= day and (stop is None or day < stop) for start, stop in periods)
 
 
-def _dues(code: str, start: dt.date,
-          skip: list[tuple[dt.date, Optional[dt.date]]]) -> Iterator[dt.date]:
+def _dues(code: str, start: dt.date) -> Iterator[dt.date]:
+    """Every due date of a periodic item, without end."""
     months, days = PERIODS[code]
     k = 1
     while True:
-        due = add_months(start, k * months) + dt.timedelta(days=k * days)
-        if not _in(due, skip):
-            yield due
+        yield add_months(start, k * months) + dt.timedelta(days=k * days)
         k += 1
 
 
@@ -122,11 +120,28 @@ def due_dates(periodicity: Optional[str], start: dt.date, until: dt.date,
               skip: Iterable[tuple[dt.date, Optional[dt.date]]] = ()) -> list[dt.date]:
     """Due dates of a periodic item from ``start`` up to ``until``
     (inclusive), leaving out those inside ``skip`` periods (first day,
-    first day after; e.g. suspensions). Empty for a code with no period."""
+    first day after or ``None``; e.g. suspensions). Empty for a code with
+    no period."""
     code = frequency_code(periodicity) or ""
     if code not in PERIODS:
         return []
-    return list(itertools.takewhile(lambda due: due <= until, _dues(code, start, list(skip))))
+    skipped = list(skip)
+    return [due for due in itertools.takewhile(lambda due: due <= until, _dues(code, start))
+            if not _in(due, skipped)]
+
+
+def _next_due(code: str, start: dt.date, on: dt.date, end: Optional[dt.date],
+              skip: list[tuple[dt.date, Optional[dt.date]]]) -> Optional[dt.date]:
+    for due in _dues(code, start):
+        if due <= on:
+            continue
+        if end is not None and due > end:
+            return None
+        if any(first <= due and stop is None for first, stop in skip):
+            return None  # suspended with no resumption yet
+        if not _in(due, skip):
+            return due
+    return None  # pragma: no cover - the generator has no end
 
 
 def report(periodicity: Optional[str], start: Optional[dt.date], on: dt.date,
@@ -180,8 +195,6 @@ def report(periodicity: Optional[str], start: Optional[dt.date], on: dt.date,
             status = "late" if on > day + tolerance else "due"
         expected.append(Expectation(due=day, status=status, received=got))
 
-    following = next((d for d in _dues(code, start, skipped) if d > on), None)
-    if following is not None and end is not None and following > end:
-        following = None
+    following = _next_due(code, start, on, end, skipped)
     return Report(on=on, kind="periodic", expected=tuple(expected), extra=tuple(extra),
                   next_due=following)

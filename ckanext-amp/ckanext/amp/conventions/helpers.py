@@ -40,6 +40,19 @@ def amp_convention_delivery_label(status: Optional[str]) -> str:
     return words.label(schema.DELIVERY_LABELS, status)
 
 
+def amp_convention_periodicity_label(code: Optional[str]) -> str:
+    """The French label of an EU frequency code (``ANNUAL_2``: semestriel)."""
+    if not code:
+        return toolkit._("not stated")
+    from ckanext.amp.common.vocabularies import load_vocabulary
+
+    entry = load_vocabulary("frequency").get(code)
+    if entry is None:
+        return code
+    lang = (toolkit.h.lang() or "fr") if hasattr(toolkit.h, "lang") else "fr"
+    return entry.label(lang)
+
+
 def amp_convention_date(value: Optional[str]) -> str:
     """A date as dd/mm/yyyy, or « non renseigné »."""
     return words._date(value) or toolkit._("not stated")
