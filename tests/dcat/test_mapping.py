@@ -116,16 +116,6 @@ def test_harvested_access_rights_give_a_diffusion():
     assert m.dataset_from_graph(graph, REF)["diffusion"] == "internal"
 
 
-def test_listed_in_catalogue():
-    assert m.listed_in_catalogue({"diffusion": "public"})
-    assert m.listed_in_catalogue({"diffusion": "restricted", "metadata_visibility": "public"})
-    assert not m.listed_in_catalogue({"diffusion": "restricted", "metadata_visibility": "parties"})
-    assert not m.listed_in_catalogue({"diffusion": "internal"})
-    assert not m.listed_in_catalogue({"diffusion": "personal"})
-    assert not m.listed_in_catalogue({"diffusion": "public", "private": True})
-    assert not m.listed_in_catalogue({})
-
-
 # -- round trip over generated datasets ------------------------------------------
 
 ZONES = load_vocabulary("zones").codes()

@@ -156,6 +156,49 @@ def test_personal_data_cannot_become_public(organization, sysadmin):
     assert "diffusion" in error.value.error_dict
 
 
+@pytest.mark.parametrize("target", ["public", "restricted"])
+def test_personal_data_never_becomes_public_or_restricted_even_with_an_attestation(
+        app, organization, sysadmin, target):
+    context = {"user": sysadmin["name"]}
+    dataset = helpers.call_action("package_create", context=context, **dataset_fields(
+        organization, diffusion="personal", license_id="", diffusion_basis="gdpr", private=True))
+    response = app.post("/api/action/package_patch", json={
+        "id": dataset["id"], "diffusion": target, "license_id": "other-closed",
+        "diffusion_basis": "commercial_secret", "anonymisation_by": "DPO",
+        "anonymisation_date": "2025-01-02", "anonymisation_method": "agrégation"},
+        headers={"Authorization": sysadmin["token"]}, status=409)
+    assert "ne peuvent jamais passer en diffusion" in response.json["error"]["diffusion"][0]
+    assert helpers.call_action("package_show", id=dataset["id"])["diffusion"] == "personal"
+
+
+def test_leaving_personal_data_needs_an_attestation_of_anonymisation(app, organization, sysadmin):
+    context = {"user": sysadmin["name"]}
+    dataset = helpers.call_action("package_create", context=context, **dataset_fields(
+        organization, diffusion="personal", license_id="", diffusion_basis="gdpr", private=True))
+    response = app.post("/api/action/package_patch", json={"id": dataset["id"], "diffusion": "internal"},
+                        headers={"Authorization": sysadmin["token"]}, status=409)
+    assert "attestation d’anonymisation" in response.json["error"]["diffusion"][0]
+    patched = app.post("/api/action/package_patch", json={
+        "id": dataset["id"], "diffusion": "internal",
+        "anonymisation_by": "Déléguée à la protection des données",
+        "anonymisation_date": "2025-01-02",
+        "anonymisation_method": "Agrégation à la commune, suppression des identifiants"},
+        headers={"Authorization": sysadmin["token"]}).json["result"]
+    assert patched["diffusion"] == "internal"
+    assert patched["anonymisation_date"] == "2025-01-02"
+
+
+def test_restricted_needs_a_convention_or_grants(app, organization, sysadmin):
+    errors = api_errors(app, sysadmin, dataset_fields(
+        organization, diffusion="restricted", license_id="other-closed", diffusion_basis="convention"))
+    assert "référence de sa convention" in errors["convention"][0]
+    shared_by_grants = helpers.call_action(
+        "package_create", context={"user": sysadmin["name"]}, **dataset_fields(
+            organization, diffusion="restricted", license_id="other-closed",
+            diffusion_basis="commercial_secret"))
+    assert shared_by_grants["access_rights"] == EU + "access-right/RESTRICTED"
+
+
 def test_quality_score_is_indexed_sortable_and_facetable(organization, sysadmin):
     context = {"user": sysadmin["name"]}
     helpers.call_action("package_create", context=context, **dataset_fields(organization))

@@ -148,12 +148,6 @@ def test_hvd_category_adds_the_regulation():
     assert _run(v.amp_hvd_legislation, key, {key: ["pas une adresse"]})
 
 
-def test_personal_data_never_becomes_public():
-    with pytest.raises(InvalidValue):
-        rules.check_diffusion_change("personal", "public")
-    rules.check_diffusion_change("internal", "public")
-
-
 # -- index document ------------------------------------------------------------
 
 def test_index_document_fits_the_stock_solr_schema():

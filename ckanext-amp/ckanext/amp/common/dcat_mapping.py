@@ -50,6 +50,7 @@ from typing import Any, Iterable, Mapping
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
+from ckanext.amp.common import diffusion
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.common.values import as_list
 
@@ -87,14 +88,8 @@ INSEE_GEO = "http://id.insee.fr/geo/"
 #: ELI of Commission Implementing Regulation (EU) 2023/138 (high-value datasets).
 ELI_HVD = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
 
-_ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
-#: DESIGN §3: access_rights is derived from diffusion.
-ACCESS_RIGHTS = {
-    "public": _ACCESS + "PUBLIC",
-    "restricted": _ACCESS + "RESTRICTED",
-    "internal": _ACCESS + "NON_PUBLIC",
-    "personal": _ACCESS + "NON_PUBLIC",
-}
+#: access_rights is derived from diffusion (common/diffusion.py).
+ACCESS_RIGHTS = {code: diffusion.access_right_uri(code) for code in diffusion.LEVELS}
 
 #: Scalar fields carried by an ``amp:`` term (literal, or URI for the URLs).
 AMP_LITERALS = {
@@ -155,29 +150,9 @@ def _value(graph: Graph, subject: Any, predicate: URIRef) -> str | None:
 
 # -- access rights ------------------------------------------------------------
 
-def access_right_for(diffusion: Any) -> str | None:
-    """EU access-right URI of a diffusion level (None when unknown/missing)."""
-    return ACCESS_RIGHTS.get(_text(diffusion))
-
-
-def diffusion_for_access_right(uri: Any) -> str | None:
-    """Diffusion level of a harvested record without ``amp:diffusion``."""
-    code = str(uri or "").rstrip("/").rsplit("/", 1)[-1].upper()
-    return {"PUBLIC": "public", "RESTRICTED": "restricted", "NON_PUBLIC": "internal"}.get(code)
-
-
-def listed_in_catalogue(dataset: Mapping[str, Any]) -> bool:
-    """Whether a record may appear in the public catalogues (DESIGN §4).
-
-    ``public``, or ``restricted`` with ``metadata_visibility`` ``public``;
-    never a private dataset.
-    """
-    if dataset.get("private") in (True, "True", "true"):
-        return False
-    diffusion = _text(dataset.get("diffusion"))
-    if diffusion == "public":
-        return True
-    return diffusion == "restricted" and _text(dataset.get("metadata_visibility")) == "public"
+access_right_for = diffusion.access_right_uri
+diffusion_for_access_right = diffusion.level_for_access_right
+listed_in_catalogue = diffusion.listed_in_catalogue
 
 
 # -- zones ------------------------------------------------------------------
@@ -429,7 +404,7 @@ def graph_from_dataset(
     normalise_formats(graph, dataset_ref)
     normalise_qualified_attributions(graph, dataset_ref)
     type_activity_dates(graph, dataset_ref, dataset.get("provenance_activity"))
-    if dataset.get("diffusion") and _text(dataset.get("diffusion")) != "public":
+    if diffusion.Audience.EVERYONE not in diffusion.data_audience(dataset):
         redact_distributions(graph, dataset_ref, landing_page or dataset.get("url") or None)
     _type_objects(graph, dataset_ref)
     if categories:

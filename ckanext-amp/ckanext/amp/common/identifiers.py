@@ -15,7 +15,7 @@ translated by the CKAN layer). No CKAN import.
 * INSEE commune code: 5 characters, département (``01``-``95`` except
   ``20``, ``2A``/``2B`` for Corsica, ``97x``/``98x`` overseas) + commune
   number (never ``000``, which catches postcodes such as 13000).
-* Zone ids (DESIGN §3, ``spatial_zones``): ``fr:commune:<INSEE>`` (also the
+* Zone ids (``spatial_zones``): ``fr:commune:<INSEE>`` (also the
   municipal arrondissements 13201-13216), ``fr:epci:<SIREN>``,
   ``fr:departement:<code>``, ``fr:region:<code>``; by default they must be
   in ``schemas/vocabularies/zones.json``.

@@ -70,7 +70,7 @@ def _licence_titles(license_id: Any) -> dict[str, str]:
 
 
 class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
-    """DCAT-AP 3 + HVD + the French/AMP fields (DESIGN §3)."""
+    """DCAT-AP 3 + HVD + the French/AMP fields (docs/decisions/0004)."""
 
     # -- CKAN -> RDF -----------------------------------------------------
     def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import ckan.plugins.toolkit as toolkit
 
-from ckanext.amp.common import quality
+from ckanext.amp.common import licences, quality
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.schema import rules
 
@@ -97,20 +97,18 @@ def amp_access_right_choices(field: Any = None) -> Choices:
 
 
 def amp_licence_choices(field: Any = None) -> Choices:
-    """The decree licences first (Licence Ouverte 2.0, ODbL), then the
-    other licences of CKAN's register."""
+    """The licences of the register in its order (the decree licences, Licence
+    Ouverte 2.0 and ODbL, first), titled in the page's language, then any
+    other licence of CKAN's register (an operator's own)."""
     import ckan.model as model
 
-    items: Choices = [
-        {"value": "lov2", "label": "Licence Ouverte / Open Licence 2.0 (Etalab)"},
-        {"value": "odc-odbl", "label": "Open Database License (ODbL) 1.0"},
-    ]
-    seen = {rules.licence_code(item["value"]) for item in items}
+    registry = licences.load_registry()
+    items: Choices = [{"value": entry.id, "label": entry.label(_lang())} for entry in registry
+                      if entry.levels]
+    known = {item["value"] for item in items} | {entry.id for entry in registry}
     for license_id, licence in model.Package.get_license_register().items():
-        code = rules.licence_code(license_id)
-        if code and code in seen:
-            continue
-        items.append({"value": license_id, "label": licence.title})
+        if license_id not in known:
+            items.append({"value": license_id, "label": licence.title})
     return items
 
 

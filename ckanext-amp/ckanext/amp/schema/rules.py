@@ -1,28 +1,26 @@
-"""Pure rules of the dataset schema (DESIGN §3, §4): diffusion levels,
-derived access rights, licences allowed for public data, OpenDataFrance
-spatial granularity, kinds of body. No CKAN import.
+"""Pure tables of the dataset schema: reasons for not publishing,
+OpenDataFrance spatial granularity, kinds of body. No CKAN import. The
+diffusion levels and what they allow (licences included) are in
+:mod:`ckanext.amp.common.diffusion`; the licences in
+:mod:`ckanext.amp.common.licences`.
 
 Errors are :class:`~ckanext.amp.common.validation.InvalidValue` (English
 msgid + parameters, translated by the CKAN layer with the shared catalogue).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
+from ckanext.amp.common import diffusion
 from ckanext.amp.common.validation import InvalidValue
-from ckanext.amp.common.vocabularies import load_vocabulary
 
-#: Diffusion levels (DESIGN §4), in the order of the form, with French labels.
-DIFFUSION_LEVELS: Mapping[str, Mapping[str, str]] = {
-    "public": {"fr": "Public : tout le monde voit et télécharge", "en": "Public"},
-    "restricted": {"fr": "Restreint : parties d’une convention et bénéficiaires d’un accès",
-                   "en": "Restricted"},
-    "internal": {"fr": "Interne : membres de l’organisation", "en": "Internal"},
-    "personal": {"fr": "Données personnelles : membres de l’organisation, jamais diffusées",
-                 "en": "Personal data"},
-}
+#: Diffusion levels and restricted records' visibility: the tables of
+#: :mod:`ckanext.amp.common.diffusion` (one home), under the names the
+#: schema's ``amp_choice`` validators use.
+DIFFUSION_LEVELS = diffusion.LEVEL_LABELS
+METADATA_VISIBILITY = diffusion.METADATA_VISIBILITY_LABELS
 
-#: Why a dataset is not public (DESIGN §3 ``diffusion_basis``).
+#: Why a dataset is not public (``diffusion_basis``).
 DIFFUSION_BASES: Mapping[str, Mapping[str, str]] = {
     "gdpr": {"fr": "Données personnelles (RGPD)", "en": "Personal data (GDPR)"},
     "convention": {"fr": "Convention de partage", "en": "Data-sharing convention"},
@@ -30,21 +28,6 @@ DIFFUSION_BASES: Mapping[str, Mapping[str, str]] = {
     "public_security": {"fr": "Sécurité publique", "en": "Public security"},
     "inspire_13_1_x": {"fr": "Restriction INSPIRE (article 13.1)", "en": "INSPIRE restriction (art. 13.1)"},
     "other": {"fr": "Autre motif (préciser)", "en": "Other (explain)"},
-}
-
-#: For ``restricted`` datasets: who sees the record itself.
-METADATA_VISIBILITY: Mapping[str, Mapping[str, str]] = {
-    "public": {"fr": "Fiche visible de tous (les données restent réservées)",
-               "en": "Record listed publicly (data restricted)"},
-    "parties": {"fr": "Fiche visible des seules parties", "en": "Record visible to the parties only"},
-}
-
-#: EU access-right code derived from each diffusion level.
-ACCESS_RIGHT_BY_DIFFUSION: Mapping[str, str] = {
-    "public": "PUBLIC",
-    "restricted": "RESTRICTED",
-    "internal": "NON_PUBLIC",
-    "personal": "NON_PUBLIC",
 }
 
 #: OpenDataFrance SCDL "catalogue" COUV_SPAT_MAILLE values.
@@ -70,20 +53,6 @@ ORGANIZATION_KINDS: Mapping[str, Mapping[str, str]] = {
     "entreprise": {"fr": "Entreprise", "en": "Company"},
 }
 
-#: Licences of the French decree list (D. 323-2-1 CRPA) allowed for public
-#: data, as codes of the EU licence vocabulary: Licence Ouverte 2.0, ODbL 1.0.
-OPEN_LICENCE_CODES: frozenset[str] = frozenset({"ETALAB_2_0", "ODC_BL"})
-
-#: CKAN licence ids that name the decree licences but are not EU aliases.
-_CKAN_LICENCE_IDS = {
-    "etalab-2.0": "ETALAB_2_0",
-    "etalab-open-licence-2.0": "ETALAB_2_0",
-    "licence-ouverte-2.0": "ETALAB_2_0",
-    "lo-2.0": "ETALAB_2_0",
-    "odbl": "ODC_BL",
-    "odbl-1.0": "ODC_BL",
-}
-
 #: ELI of the HVD implementing regulation, the ``applicable_legislation`` an
 #: HVD dataset must carry (DCAT-AP HVD).
 HVD_REGULATION = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
@@ -102,62 +71,3 @@ def one_of(table: Mapping[str, Any], value: Any, what: str) -> str:
         raise InvalidValue("{value} is not an allowed value for {vocabulary}",
                            value=str(value or "").strip(), vocabulary=what)
     return text
-
-
-def access_right_for(diffusion: Any) -> str | None:
-    """The EU access-right URI derived from a diffusion level (None if unknown)."""
-    code = ACCESS_RIGHT_BY_DIFFUSION.get(str(diffusion or "").strip().lower())
-    return load_vocabulary("access-right").uri(code) if code else None
-
-
-def licence_code(license_id: Any) -> str | None:
-    """The EU licence code a CKAN licence id or a licence URI names, if any."""
-    text = str(license_id or "").strip()
-    if not text:
-        return None
-    mapped = _CKAN_LICENCE_IDS.get(text.lower())
-    if mapped:
-        return mapped
-    entry = load_vocabulary("licence").get(text)
-    return entry.code if entry is not None else None
-
-
-def is_open_licence(license_id: Any, extra_allowed: Iterable[str] = ()) -> bool:
-    """True when the licence may be used for public data."""
-    text = str(license_id or "").strip()
-    if not text:
-        return False
-    if text in set(extra_allowed):
-        return True
-    return licence_code(text) in OPEN_LICENCE_CODES
-
-
-def check_licence_for_diffusion(diffusion: Any, license_id: Any,
-                                extra_allowed: Iterable[str] = ()) -> None:
-    """Field-level licence/diffusion consistency (DESIGN §4).
-
-    ``public`` needs a licence of the French decree list (Licence Ouverte
-    2.0, ODbL), or one the operator allows; the other levels must not carry
-    one of those open licences (their data is not open).
-    """
-    level = str(diffusion or "").strip().lower()
-    if level == "public":
-        if not str(license_id or "").strip():
-            raise InvalidValue("A public dataset needs a licence: Licence Ouverte 2.0 or ODbL")
-        if not is_open_licence(license_id, extra_allowed):
-            raise InvalidValue(
-                "{value} is not an open licence allowed for public data: "
-                "choose Licence Ouverte 2.0 or ODbL", value=str(license_id).strip())
-    elif level in ("restricted", "internal", "personal"):
-        if licence_code(license_id) in OPEN_LICENCE_CODES:
-            raise InvalidValue(
-                "A {diffusion} dataset cannot carry the open licence {value}: its data is not open",
-                diffusion=level, value=str(license_id).strip())
-
-
-def check_diffusion_change(previous: Any, new: Any) -> None:
-    """``personal`` data can never become public or restricted."""
-    before = str(previous or "").strip().lower()
-    after = str(new or "").strip().lower()
-    if before == "personal" and after in ("public", "restricted"):
-        raise InvalidValue("Personal data can never become {diffusion}", diffusion=after)

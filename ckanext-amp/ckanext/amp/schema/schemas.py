@@ -22,6 +22,7 @@ from typing import Any
 from ckan import model
 
 from ckanext.amp.common import quality
+from ckanext.amp.common.licences import registry_path
 from ckanext.amp.common.paths import data_path
 
 DATASET_OPTION = "scheming.dataset_schemas"
@@ -59,14 +60,13 @@ def configure_scheming(config: Any) -> None:
 
 
 LICENCES_OPTION = "licenses_group_url"
-LICENCES_FILE = "ckan-licences.json"
 
 
 def configure_licences(config: Any) -> None:
     """Use the bundle's licence register (Licence Ouverte 2.0 first, French
     titles, CKAN's own licences kept) unless the operator set one."""
     if not (config.get(LICENCES_OPTION) or "").strip():
-        config[LICENCES_OPTION] = data_path("licences", LICENCES_FILE).resolve().as_uri()
+        config[LICENCES_OPTION] = registry_path().resolve().as_uri()
     forget_licence_register()
 
 

@@ -8,17 +8,14 @@ from typing import Any
 from ckan import authz
 from ckan.plugins import toolkit
 
-from ckanext.amp.common import dcat_mapping, scdl_catalogue
+from ckanext.amp.common import diffusion, scdl_catalogue
 
 #: Set while a catalogue action runs: before_dataset_search adds the filter.
 IN_CATALOGUE: contextvars.ContextVar[bool] = contextvars.ContextVar("amp_dcat_catalogue", default=False)
 
-#: Only records that every catalogue may list (DESIGN §4): public, or
-#: restricted with metadata_visibility public; never a private dataset.
-CATALOGUE_FQ = (
-    "+capacity:public "
-    "+(diffusion:public OR (diffusion:restricted AND metadata_visibility:public))"
-)
+#: Only records that every catalogue may list: derived from the diffusion
+#: rules (docs/architecture.md), never a private dataset.
+CATALOGUE_FQ = diffusion.catalogue_filter()
 
 
 def catalogue_filter(search_params: dict[str, Any]) -> dict[str, Any]:
@@ -72,13 +69,14 @@ def _member_of_owner(user: str | None, dataset: dict[str, Any]) -> bool:
 
 @toolkit.chained_action
 def dcat_dataset_show(up_func, context, data_dict):
-    """404 for a record the caller may not see (DESIGN §4: hidden -> 404)."""
+    """404 for a record the caller may not see, or that the catalogue does
+    not list (unless the caller is a member of its organisation)."""
     try:
         dataset = toolkit.get_action("package_show")(
             {"user": context.get("user"), "ignore_auth": False}, {"id": data_dict.get("id")})
     except toolkit.NotAuthorized:
         raise toolkit.ObjectNotFound("Dataset not found")
-    listed = dcat_mapping.listed_in_catalogue({**dataset, "private": False})
+    listed = diffusion.listed_in_catalogue({**dataset, "private": False})
     if not listed and not _member_of_owner(context.get("user"), dataset):
         raise toolkit.ObjectNotFound("Dataset not found")
     data_dict = dict(data_dict)

@@ -14,13 +14,14 @@ report on, so that the error is shown next to it.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Callable
 
 import ckan.plugins.toolkit as toolkit
 from ckan.lib.navl.dictization_functions import missing as MISSING_VALUE
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.amp.common import identifiers, validation
+from ckanext.amp.common import diffusion as diffusion_rules, identifiers, licences, validation
 from ckanext.amp.common.validation import InvalidValue
 from ckanext.amp.schema import rules
 from ckanext.amp.common.values import as_list
@@ -29,6 +30,8 @@ Validator = Callable[..., Any]
 Key = tuple[Any, ...]
 
 PUBLIC_EXTRA_LICENCES_OPTION = "ckanext.amp.schema.public_extra_licences"
+
+log = logging.getLogger(__name__)
 
 
 #: Names of the code tables of :mod:`rules` in messages, by language.
@@ -65,6 +68,9 @@ def _translate(error: InvalidValue) -> str:
     params = dict(error.params)
     if "vocabulary" in params:
         params["vocabulary"] = _vocabulary_title(str(params["vocabulary"]))
+    level = diffusion_rules.LEVELS.get(str(params.get("diffusion") or ""))
+    if level is not None:
+        params["diffusion"] = level.name(_lang())
     return toolkit._(error.msgid).format(**params)
 
 
@@ -242,15 +248,19 @@ def amp_resource_format(value: Any) -> Any:
 
 
 def amp_licence(value: Any) -> Any:
-    """A licence of CKAN's licence register or of the EU licence list."""
+    """A licence of the register, given by its id or any variant real portals
+    use (« Licence Ouverte v2.0 », its EU or SPDX URI…): stored as its id.
+    A licence CKAN's register has (an operator's own register) is kept."""
     if _empty(value):
         return value
     import ckan.model as model
 
     text = str(value).strip()
-    if text in model.Package.get_license_register() or rules.licence_code(text) \
-            or text in _extra_licences():
+    if text in model.Package.get_license_register() or text in _extra_licences():
         return text
+    entry = licences.load_registry().resolve(text)
+    if entry is not None:
+        return entry.id
     raise toolkit.Invalid(toolkit._("{value} is not a licence of the registry").format(value=text))
 
 
@@ -269,25 +279,94 @@ def _extra_licences() -> list[str]:
 
 def amp_licence_for_diffusion(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]],
                               context: dict[str, Any]) -> None:
-    """On ``license_id``: the licence fits the diffusion level (DESIGN §4)."""
-    diffusion = _sibling(key, data, "diffusion") or "public"
+    """On ``license_id``: the licence fits the diffusion level (the rules of
+    common/diffusion.py); a non-public dataset given no licence gets its
+    level's default. A licence allowed only by the operator is kept with a
+    warning shown to the steward."""
+    level = diffusion_rules.level_of({"diffusion": _sibling(key, data, "diffusion")})
+    value = data.get(key)
+    if _empty(value):
+        default = level.default_licence
+        if default and licences.load_registry().get(default) is not None:
+            data[key] = value = default
+    registry = licences.load_registry()
+    entry = None if _empty(value) else registry.resolve(str(value).strip())
+    if entry is None and not _empty(value):
+        return  # amp_licence says it is unknown
+    convention = _sibling(key, data, "convention")
+    status = convention_status(str(convention).strip()) if not _empty(convention) else None
     try:
-        rules.check_licence_for_diffusion(diffusion, data.get(key) if data.get(key) is not MISSING_VALUE
-                                          else None, _extra_licences())
+        warning = diffusion_rules.check_licence(
+            level.code, entry, allowed_open=_extra_licences(),
+            convention_licence=(status or {}).get("licence_id"))
     except InvalidValue as error:
         errors.setdefault(key, []).append(_translate(error))
+        return
+    if warning is not None:
+        _warn(_translate(warning))
+
+
+def _warn(message: str) -> None:
+    """A warning the steward sees on the next page (the form's result)."""
+    from flask import has_request_context
+
+    log.warning("%s", message)
+    if has_request_context():
+        toolkit.h.flash_notice(message)
 
 
 def amp_diffusion_rules(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]],
                         context: dict[str, Any]) -> None:
-    """On ``diffusion``: personal data never becomes public or restricted."""
+    """On ``diffusion``: the change of level is allowed (personal data never
+    becomes public or restricted, whoever asks; leaving personal needs an
+    attestation of anonymisation, in the ``anonymisation_*`` fields)."""
     new = data.get(key)
     package = context.get("package")
     previous = None
     if package is not None and getattr(package, "id", None):
         previous = package.extras.get("diffusion") if hasattr(package, "extras") else None
+    attestation = {name: _sibling(key, data, name) for name in diffusion_rules.ATTESTATION_FIELDS}
     try:
-        rules.check_diffusion_change(previous, new)
+        diffusion_rules.check_transition(previous, new, attestation)
+    except InvalidValue as error:
+        errors.setdefault(key, []).append(_translate(error))
+
+
+def convention_status(reference: str) -> dict[str, Any] | None:
+    """What amp_conventions says of a convention (None: no such convention,
+    or amp_conventions not loaded — then :func:`conventions_known` is False)."""
+    try:
+        action = toolkit.get_action("amp_convention_status")
+    except KeyError:
+        return None
+    answer = action({"ignore_auth": True}, {"references": [reference]})
+    return answer.get(reference)
+
+
+def conventions_known() -> bool:
+    """Whether conventions are recorded on this portal (amp_conventions loaded)."""
+    try:
+        toolkit.get_action("amp_convention_status")
+    except KeyError:
+        return False
+    return True
+
+
+def amp_convention_reference(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]],
+                             context: dict[str, Any]) -> None:
+    """On ``convention``: a reference the portal knows (when conventions are
+    recorded), and a restricted dataset has one unless shared by grants only."""
+    value = data.get(key)
+    reference = "" if _empty(value) else str(value).strip()
+    if reference:
+        data[key] = reference
+        if conventions_known() and convention_status(reference) is None:
+            errors.setdefault(key, []).append(
+                toolkit._("No convention has the reference {value}").format(value=reference))
+            return
+    try:
+        diffusion_rules.check_restricted(_sibling(key, data, "diffusion"), reference,
+                                         _sibling(key, data, "diffusion_basis"))
     except InvalidValue as error:
         errors.setdefault(key, []).append(_translate(error))
 
@@ -325,7 +404,7 @@ def amp_access_rights(key: Key, data: dict[Key, Any], errors: dict[Key, list[str
                       context: dict[str, Any]) -> None:
     """On ``access_rights``: derived from ``diffusion``; any typed value is replaced."""
     diffusion = _sibling(key, data, "diffusion") or "public"
-    derived = rules.access_right_for(diffusion)
+    derived = diffusion_rules.access_right_uri(diffusion)
     data[key] = derived if derived else MISSING_VALUE
 
 
