@@ -37,7 +37,7 @@ SYMCRAU_CONVENTION: dict[str, Any] = {
     "usage": {"internal_use_only": True, "third_party_diffusion_needs_approval": True,
               "third_party_access_needs_undertaking": True, "free_of_charge": True,
               "charter": {"title": "Charte métropolitaine de la donnée", "date": "2022-06-30"}},
-    "licence_id": "other-closed",
+    "licence_id": "amp-parties",
     "diffusion": "restricted",
     "items": [
         {"key": "volumes-captages", "title": "Volumes produits par les captages de Crau",
@@ -56,7 +56,7 @@ SYMCRAU_CONVENTION: dict[str, Any] = {
 
 def dataset(org, sysadmin, **fields) -> dict[str, Any]:
     base = {
-        "owner_org": org["id"], "license_id": "other-closed", "diffusion": "restricted",
+        "owner_org": org["id"], "license_id": "amp-parties", "diffusion": "restricted",
         "title": "Volumes d’eau potable produits par les captages de la nappe de Crau",
         "notes": "Volumes journaliers produits par les neuf captages de la Métropole en Crau, "
                  "transmis au SYMCRAU chaque semestre.",

@@ -84,7 +84,7 @@ def test_party_admin_creates_non_party_cannot(orgs, people, symcrau_data):
     ({"date_notified": "2025-01-01"}, "deliberations",
      "La délibération 07/25 (28/01/2025) est postérieure à la notification (01/01/2025)"),
     ({"date_notified": "10 mars 2025"}, "date_notified", "n’est pas une date"),
-    ({"licence_id": "licence-maison"}, "licence_id", "Licence inconnue : licence-maison"),
+    ({"licence_id": "licence-maison"}, "licence_id", "Licence inconnue"),
     ({"diffusion": "secret"}, "diffusion", "Niveau de diffusion inconnu"),
     ({"reference": "SYMCRAU AMP"}, "reference", "ne peut contenir que"),
     ({"max_renewal": 3}, "max_renewal", "Champ inconnu : max_renewal"),
@@ -331,11 +331,17 @@ def test_status_answers_many_references_in_one_statement(symcrau, sysadmin, orgs
     assert answer["SYMCRAU-AMP-2025"] == {
         "state": "active", "in_force": True, "ended": False, "end_date": "2029-03-09",
         "party_org_ids": [orgs["metropole-aix-marseille-provence"]["id"], orgs["symcrau"]["id"]],
-        "licence_id": "other-closed", "diffusion": "restricted"}
+        "licence_id": "amp-parties", "diffusion": "restricted"}
     assert answer["HERAULT-3M-2022"]["state"] == "draft"
     assert answer["HERAULT-3M-2022"]["end_date"] is None
     assert call("amp_convention_status", None, references="SYMCRAU-AMP-2025,HERAULT-3M-2022")
     assert call("amp_convention_status", None, references=[]) == {}
+    by_party = call("amp_convention_status", None,
+                    party_org_ids=[orgs["departement-herault"]["id"]], references=["INCONNUE"])
+    assert set(by_party) == {"HERAULT-3M-2022"}
+    both = call("amp_convention_status", None, references=["HERAULT-3M-2022"],
+                party_org_ids=[orgs["symcrau"]["id"]])
+    assert set(both) == {"HERAULT-3M-2022", "SYMCRAU-AMP-2025"}
 
 
 @freeze_time("2029-03-10")
@@ -355,8 +361,7 @@ def test_delete_refused_while_datasets_are_under_it(symcrau, people, sysadmin, o
     with pytest.raises(toolkit.ValidationError) as info:
         call("amp_convention_delete", people["amp_admin"], id="SYMCRAU-AMP-2025")
     assert "1 jeux de données relèvent de la convention" in info.value.error_dict["id"][0]
-    helpers.call_action("package_patch", context={"user": sysadmin["name"]}, id=pkg["id"],
-                        convention="")
+    helpers.call_action("package_delete", context={"user": sysadmin["name"]}, id=pkg["id"])
     call("amp_convention_delete", people["amp_admin"], id="SYMCRAU-AMP-2025")
     assert count(tables.convention) == count(tables.event) == count(tables.item) == 0
     with pytest.raises(toolkit.ObjectNotFound):

@@ -222,10 +222,12 @@ def lifecycle_events(event_rows: Iterable[Mapping[str, Any]]) -> list[lifecycle.
             for row in event_rows if row["kind"] in lifecycle.LIFECYCLE_EVENTS]
 
 
-def status_rows(references: Sequence[str]) -> list[Mapping[str, Any]]:
+def status_rows(references: Sequence[str],
+                party_org_ids: Sequence[str] = ()) -> list[Mapping[str, Any]]:
     """The terms, party ids and lifecycle events of the conventions with
-    these references, in one statement."""
-    if not references:
+    these references or of which one of these organisations is a party,
+    in one statement."""
+    if not references and not party_org_ids:
         return []
     c, p, e = tables.convention, tables.party, tables.event
     empty = sa.text("'[]'::json")
@@ -242,7 +244,10 @@ def status_rows(references: Sequence[str]) -> list[Mapping[str, Any]]:
                        c.c.tacit_renewal, c.c.renewal_term_months, c.c.max_renewals,
                        c.c.notice_months, c.c.licence_id, c.c.diffusion,
                        party_ids.label("party_org_ids"), log.label("events"))
-             .where(c.c.reference.in_(list(references))))
+             .where(sa.or_(
+                 c.c.reference.in_(list(references)),
+                 sa.exists().where(p.c.convention_id == c.c.id)
+                 .where(p.c.organization_id.in_(list(party_org_ids))))))
     return list(_session().execute(query).mappings())
 
 

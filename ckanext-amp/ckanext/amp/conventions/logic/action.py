@@ -196,8 +196,18 @@ def public_summary(convention: Mapping[str, Any]) -> dict[str, Any]:
         "usage_in_words": words.usage_in_words(convention),
         "duration_in_words": words.duration_in_words(convention),
         "rights_statement": words.rights_statement(convention),
+        # the standards a dataset under it conforms to (its data item's)
+        "standards": _standards(convention),
         "summary": True,
     }
+
+
+def _standards(convention: Mapping[str, Any]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for item in convention["items"]:
+        if item.get("dataset") and item.get("conforms_to"):
+            found.setdefault(item["dataset"], []).append(item["conforms_to"])
+    return found
 
 
 def _readable(context: Mapping[str, Any], convention: Mapping[str, Any]) -> Optional[dict]:
@@ -538,7 +548,11 @@ def amp_convention_status(context, data_dict):
     references asked, no other action called.
 
     :param references: the references (a list, or one string with commas)
+        (optional)
     :type references: list of strings
+    :param party_org_ids: ids of organisations: the conventions of which one
+        of them is a party are answered too (optional)
+    :type party_org_ids: list of strings
     :returns: ``{reference: {state, in_force, ended, end_date, party_org_ids,
         licence_id, diffusion}}``; ``ended`` is true while the rights are
         withheld (suspended, terminated, expired); an unknown reference is
@@ -550,7 +564,8 @@ def amp_convention_status(context, data_dict):
                                               or data_dict.get("reference"))]
     today = auth.today()
     answer = {}
-    for row in records.status_rows(sorted(set(references))):
+    organizations = [str(org) for org in as_list(data_dict.get("party_org_ids"))]
+    for row in records.status_rows(sorted(set(references)), sorted(set(organizations))):
         events = records.lifecycle_events(row["events"] or [])
         state = lifecycle.evaluate(records.terms_of(row), events, today)
         answer[row["reference"]] = {

@@ -7,10 +7,10 @@ docs/stewards-guide.md describes them for the stewards.
 """
 from __future__ import annotations
 
-from ckanext.amp.common.dcat_mapping import ACCESS_RIGHTS
+from ckanext.amp.common.diffusion import LEVELS
 
-#: The diffusion levels (their table is the access-right mapping's).
-DIFFUSION_LEVELS = tuple(ACCESS_RIGHTS)
+#: The diffusion levels (common/diffusion.py).
+DIFFUSION_LEVELS = tuple(LEVELS)
 
 CONVENTION_FIELDS = {
     "reference": "text",
