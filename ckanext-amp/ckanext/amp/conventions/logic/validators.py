@@ -440,34 +440,31 @@ def _items(value: Any, party_ids: set[str], errors: Errors,
     return result
 
 
-def _columns(value: Any, path: Path, errors: Errors) -> list[dict[str, Any]]:
-    columns = []
+def _named_entries(value: Any, path: Path, errors: Errors,
+                   fields: Mapping[str, str]) -> list[dict[str, Any]]:
+    """A list of small objects that each need a ``name`` (columns, sites)."""
+    entries = []
     for index, raw in enumerate(_list(value, path, errors)):
         entry = _mapping(raw, path + (index,), errors)
         if entry is None:
             continue
-        column = _fields(entry, schema.COLUMN_FIELDS, path + (index,), errors)
-        if column.get("name") is None:
+        parsed = _fields(entry, fields, path + (index,), errors)
+        if parsed.get("name") is None:
             errors.add(path + (index, "name"), message("Missing value"))
-        if column.get("type") is not None:
-            column["type"] = _choice(column["type"], schema.COLUMN_TYPES,
+        if parsed.get("type") is not None:
+            parsed["type"] = _choice(parsed["type"], schema.COLUMN_TYPES,
                                      path + (index, "type"), errors,
                                      "Unknown column type: {value} (expected one of: {choices})")
-        columns.append({k: v for k, v in column.items() if v is not None})
-    return columns
+        entries.append({k: v for k, v in parsed.items() if v is not None})
+    return entries
+
+
+def _columns(value: Any, path: Path, errors: Errors) -> list[dict[str, Any]]:
+    return _named_entries(value, path, errors, schema.COLUMN_FIELDS)
 
 
 def _sites(value: Any, path: Path, errors: Errors) -> list[dict[str, Any]]:
-    sites = []
-    for index, raw in enumerate(_list(value, path, errors)):
-        entry = _mapping(raw, path + (index,), errors)
-        if entry is None:
-            continue
-        site = _fields(entry, schema.SITE_FIELDS, path + (index,), errors)
-        if site.get("name") is None:
-            errors.add(path + (index, "name"), message("Missing value"))
-        sites.append({k: v for k, v in site.items() if v is not None})
-    return sites
+    return _named_entries(value, path, errors, schema.SITE_FIELDS)
 
 
 # ---------------------------------------------------------------- events
