@@ -116,6 +116,7 @@ setup(
             "amp_schema = ckanext.amp.schema.plugin:AmpSchemaPlugin",
             "amp_dcat = ckanext.amp.dcat.plugin:AmpDcatPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
+            "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",

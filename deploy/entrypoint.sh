@@ -160,8 +160,8 @@ PY
 # Migrations (the `ckan` service only: CKAN_RUN_MIGRATIONS=1)
 # --------------------------------------------------------------------------
 run_migrations() {
-    log "running database migrations (core, then: ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search})"
-    python - ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search} <<'PY'
+    log "running database migrations (core, then: ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_conventions})"
+    python - ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_conventions} <<'PY'
 import os, subprocess, sys
 import psycopg2
 
@@ -191,10 +191,11 @@ PY
 run_scheduler() {
     local harvest_every=${HARVEST_RUN_INTERVAL:-300}
     local maintenance_every=${AMP_MAINTENANCE_INTERVAL:-86400}
-    local next_maintenance=0 now job
+    local conventions_every=${AMP_CONVENTIONS_CHECK_INTERVAL:-86400}
+    local next_maintenance=0 next_conventions=0 now job
     local -a args
     trap 'log "scheduler stopping"; exit 0' TERM INT
-    log "scheduler: harvester run every ${harvest_every}s, maintenance every ${maintenance_every}s"
+    log "scheduler: harvester run every ${harvest_every}s, maintenance every ${maintenance_every}s, conventions check every ${conventions_every}s"
     while true; do
         now=$(date +%s)
         ckan -c "$CKAN_INI" harvester run || log "harvester run failed (exit $?)"
@@ -211,6 +212,12 @@ run_scheduler() {
                 ckan -c "$CKAN_INI" "${args[@]}" || log "maintenance job '${args[*]}' failed (exit $?)"
             done
             next_maintenance=$(( now + maintenance_every ))
+        fi
+        # Daily check of the conventions (amp_conventions): tacit renewals,
+        # reminders, late deliveries, end of rights. Idempotent.
+        if (( now >= next_conventions )); then
+            ckan -c "$CKAN_INI" amp conventions check || log "amp conventions check failed (exit $?)"
+            next_conventions=$(( now + conventions_every ))
         fi
         touch "$HEARTBEAT_FILE"
         sleep "$harvest_every" &

@@ -244,6 +244,14 @@ def run() -> None:
                     echo(f"Attention : données de démonstration non chargées : "
                          f"{exc.format_message()}\n  relancer : ckan -c {ini} amp demo load",
                          fg="yellow")
+                if "amp_conventions" in plugins:
+                    # The conventions of harvesters/*.yaml name the demo's
+                    # organisations: loaded after them.
+                    try:
+                        run_ckan(["amp", "conventions", "load"], "amp conventions load")
+                    except StackError as exc:
+                        echo(f"Attention : conventions non chargées : {exc.format_message()}"
+                             f"\n  relancer : ckan -c {ini} amp conventions load", fg="yellow")
 
         supervisor = Supervisor(settings.logs)
         ckan = [ckan_executable(), "-c", str(ini)]
@@ -253,6 +261,9 @@ def run() -> None:
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
                              every=settings.harvest_interval))
+        if "amp_conventions" in plugins:
+            supervisor.add(Child("conventions", ckan + ["amp", "conventions", "check"], env=env,
+                                 every=settings.conventions_check_interval))
         supervisor.install_signal_handlers()
         supervisor.start_all()
         if not supervisor.wait(lambda: portal_answers(settings.local_url),
