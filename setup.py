@@ -119,6 +119,7 @@ setup(
             "amp_dcat_harvester = ckanext.amp.harvest.plugin:AmpDcatHarvesterPlugin",
             "amp_ckan_harvester = ckanext.amp.harvest.plugin:AmpCkanHarvesterPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
+            "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",

@@ -22,8 +22,8 @@ from ckan.tests import factories, helpers
 
 from ckanext.amp.common import diffusion
 
-PLUGINS = ("amp_search activity amp_access amp_schema scheming_datasets scheming_organizations "
-           "dcat amp_dcat")
+PLUGINS = ("amp_search activity amp_access amp_conventions amp_schema scheming_datasets "
+           "scheming_organizations dcat amp_dcat")
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
@@ -34,6 +34,8 @@ pytestmark = [
 ROLES = ("anonymous", "registered", "member", "editor", "admin", "party", "grantee",
          "grantee_expired", "grantee_revoked", "sysadmin")
 CONVENTION = "CONV-TEST-2025"
+#: A convention that was terminated: what came under it goes back to its producer.
+ENDED = "CONV-FINIE-2023"
 
 #: Dataset key -> fields (besides the common ones).
 LEVELS = {
@@ -44,10 +46,12 @@ LEVELS = {
                            "convention": CONVENTION, "license_id": "amp-parties"},
     "restricted_grants": {"diffusion": "restricted", "metadata_visibility": "public",
                           "diffusion_basis": "commercial_secret", "license_id": "other-closed"},
+    "restricted_ended": {"diffusion": "restricted", "metadata_visibility": "public",
+                         "convention": ENDED, "license_id": "amp-parties"},
     "internal": {"diffusion": "internal", "diffusion_basis": "public_security"},
     "personal": {"diffusion": "personal", "diffusion_basis": "gdpr", "private": True},
 }
-GRANTED = ("restricted_public", "restricted_parties", "restricted_grants")
+GRANTED = ("restricted_public", "restricted_parties", "restricted_grants", "restricted_ended")
 
 
 def secret(key: str) -> str:
@@ -60,7 +64,7 @@ class World:
     datasets: dict[str, dict[str, Any]]
     producer: dict[str, Any]
     group: dict[str, Any]
-    standing: diffusion.Standing
+    standings: dict[str, diffusion.Standing]
     sysadmin: dict[str, Any] = field(default_factory=dict)
 
     def headers(self, role: str) -> dict[str, str]:
@@ -68,7 +72,9 @@ class World:
         return {"Authorization": user["token"]} if user else {}
 
     def viewer(self, role: str, key: str) -> diffusion.Viewer:
-        grantee = role == "grantee" and key in GRANTED
+        # A grant under a convention lives while the convention is in force.
+        grantee = role == "grantee" and key in GRANTED and self.standing_of(key) in (
+            diffusion.Standing.NONE, diffusion.Standing.IN_FORCE)
         return diffusion.Viewer(sysadmin=role == "sysadmin",
                                 owner_member=role in ("member", "editor", "admin"),
                                 party=role == "party", grantee=grantee)
@@ -77,7 +83,7 @@ class World:
         return {**LEVELS[key], "id": self.datasets[key]["id"], "owner_org": self.producer["id"]}
 
     def standing_of(self, key: str) -> diffusion.Standing:
-        return self.standing if LEVELS[key].get("convention") else diffusion.Standing.NONE
+        return self.standings.get(LEVELS[key].get("convention"), diffusion.Standing.NONE)
 
     def record(self, role: str, key: str) -> bool:
         return diffusion.may_see_record(self.facts(key), self.viewer(role, key), self.standing_of(key))
@@ -110,11 +116,15 @@ def world(reset_db, migrate_db_for, reset_index) -> World:
         reset_db()
         migrate_db_for("activity")
         migrate_db_for("amp_access")
+        migrate_db_for("amp_conventions")
         from ckan import model
+        from ckanext.amp.conventions import model as convention_tables
         import sqlalchemy as sa
 
         model.Session.execute(sa.text(
             "TRUNCATE amp_access_log, amp_grant, amp_access_request RESTART IDENTITY CASCADE"))
+        names = ", ".join(table.name for table in convention_tables.metadata.sorted_tables)
+        model.Session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
         model.Session.commit()
         reset_index()
         _BUILT["world"] = build_world()
@@ -136,7 +146,17 @@ def build_world() -> World:
     helpers.call_action("organization_member_create", context=context, id=partner["id"],
                         username=users["party"]["name"], role="member")
     group = factories.Group(name="eau", user=sysadmin)
-    standing = diffusion.Standing.NOT_IN_FORCE  # no convention is recorded here
+    today = dt.date.today()
+    for reference, title in ((CONVENTION, "Échange de données sur la nappe de Crau"),
+                             (ENDED, "Ancien échange de données")):
+        helpers.call_action(
+            "amp_convention_create", context=context, reference=reference, title=title,
+            kind="data_exchange", licence_id="amp-parties", diffusion="restricted",
+            date_notified=(today - dt.timedelta(days=60)).isoformat(), initial_term_months=12,
+            tacit_renewal=True, renewal_term_months=12, max_renewals=3,
+            parties=[{"organization": "producteur", "role": "both"},
+                     {"organization": "partenaire", "role": "both"}])
+    standings = {CONVENTION: diffusion.Standing.IN_FORCE, ENDED: diffusion.Standing.ENDED}
     datasets = {}
     for key, fields in LEVELS.items():
         datasets[key] = helpers.call_action(
@@ -145,7 +165,6 @@ def build_world() -> World:
             notes="Mesures de la nappe phréatique de la Crau.", groups=[{"name": "eau"}],
             resources=[{"url": secret(key), "format": "CSV", "name": f"Mesures {key}"}],
             **fields)
-    today = dt.date.today()
     for key in GRANTED:
         dataset_id = datasets[key]["id"]
         _grant(sysadmin, dataset_id, users["grantee"], today.isoformat(),
@@ -153,8 +172,12 @@ def build_world() -> World:
         _grant(sysadmin, dataset_id, users["grantee_expired"], "2020-01-01", "2020-12-31")
         _grant(sysadmin, dataset_id, users["grantee_revoked"], today.isoformat(),
                (today + dt.timedelta(days=30)).isoformat(), revoke=True)
+    # Its grants were given while it was in force.
+    helpers.call_action("amp_convention_event_create", context=context, convention=ENDED,
+                        kind="terminated", date=today.isoformat(),
+                        note="Résiliation après l’échec d’une tentative d’accord amiable")
     return World(users=users, datasets=datasets, producer=producer, group=group,
-                 standing=standing, sysadmin=sysadmin)
+                 standings=standings, sysadmin=sysadmin)
 
 
 def assert_no_leak(world: World, role: str, text: str, where: str) -> None:
@@ -181,6 +204,10 @@ def test_the_expected_matrix_is_not_trivial(world):
     assert seen[("grantee", "restricted_parties")] == (True, True)
     assert seen[("grantee_expired", "restricted_parties")] == (False, False)
     assert seen[("member", "personal")] == (True, True)
+    assert seen[("party", "restricted_parties")] == (True, True)
+    assert seen[("party", "restricted_ended")] == (False, False)
+    assert seen[("anonymous", "restricted_ended")] == (False, False)
+    assert seen[("member", "restricted_ended")] == (True, True)
     assert seen[("registered", "personal")] == (False, False)
 
 

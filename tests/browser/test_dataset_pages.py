@@ -69,7 +69,7 @@ def fill_dataset_form(page, title: str) -> None:
     choose(page, "field-theme", "Environnement")
     choose(page, "field-private", "Publique")
     choose(page, "field-diffusion", "Public : tout le monde voit et télécharge")
-    choose(page, "field-license_id", "Licence Ouverte / Open Licence 2.0 (Etalab)")
+    choose(page, "field-license_id", "Licence Ouverte / Open Licence version 2.0 (Etalab)")
     choose(page, "field-spatial_granularity", "Communale")
     choose(page, "field-spatial_zones", "Marseille (commune 13055)")
     choose(page, "field-frequency", "mensuel")

@@ -50,9 +50,16 @@ def test_settings_from_env(tmp_path):
     assert s.prune_interval == 3600
 
 
+def test_conventions_check_interval(tmp_path):
+    assert Settings.from_env({}, cwd=tmp_path).conventions_check_interval == 86400
+    assert Settings.from_env({"AMP_CONVENTIONS_CHECK_INTERVAL": "3600"},
+                             cwd=tmp_path).conventions_check_interval == 3600
+
+
 @pytest.mark.parametrize("name,value", [
     ("AMP_PORT", "abc"), ("AMP_PORT", "0"), ("AMP_PORT", "70000"),
-    ("AMP_HARVEST_INTERVAL", "-5"), ("AMP_HARVEST_PRUNE_INTERVAL", "10"),
+    ("AMP_HARVEST_INTERVAL", "-5"), ("AMP_CONVENTIONS_CHECK_INTERVAL", "0"),
+    ("AMP_HARVEST_PRUNE_INTERVAL", "10"),
 ])
 def test_settings_rejects_bad_values(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):

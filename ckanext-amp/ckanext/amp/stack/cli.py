@@ -181,6 +181,16 @@ def portal_answers(url: str) -> bool:
         return False
 
 
+def load_conventions(run_ckan, ini: Path) -> None:
+    """``ckan amp conventions load`` (harvesters/*.yaml); a failure is said,
+    and does not stop the portal."""
+    try:
+        run_ckan(["amp", "conventions", "load"], "amp conventions load")
+    except StackError as exc:
+        echo(f"Attention : conventions non chargées : {exc.format_message()}"
+             f"\n  relancer : ckan -c {ini} amp conventions load", fg="yellow")
+
+
 @main.command()
 def run() -> None:
     """Lance le portail sur http://AMP_HOST:AMP_PORT (Ctrl-C pour arrêter)."""
@@ -239,6 +249,12 @@ def run() -> None:
                      fg="yellow")
             else:
                 try:
+                    if "amp_conventions" in plugins:
+                        # Organisations, then the conventions of harvesters/*.yaml
+                        # (their parties), then the datasets (under conventions).
+                        run_ckan(["amp", "demo", "load", "--organizations-only"],
+                                 "amp demo load --organizations-only")
+                        load_conventions(run_ckan, ini)
                     run_ckan(["amp", "demo", "load"], "amp demo load")
                 except StackError as exc:
                     echo(f"Attention : données de démonstration non chargées : "
@@ -257,6 +273,9 @@ def run() -> None:
             # Old harvest jobs and objects (amp_harvest's retention options).
             supervisor.add(Child("prune", ckan + ["amp", "harvest", "prune"], env=env,
                                  every=settings.prune_interval))
+        if "amp_conventions" in plugins:
+            supervisor.add(Child("conventions", ckan + ["amp", "conventions", "check"], env=env,
+                                 every=settings.conventions_check_interval))
         supervisor.install_signal_handlers()
         supervisor.start_all()
         if not supervisor.wait(lambda: portal_answers(settings.local_url),
