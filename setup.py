@@ -104,6 +104,8 @@ setup(
             "beautifulsoup4",
             "hypothesis",
             "pyshacl",
+            # a real SMTP server in the tests of the e-mails (amp_access, amp_conventions)
+            "aiosmtpd",
         ],
     },
     entry_points={

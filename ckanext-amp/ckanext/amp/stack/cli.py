@@ -178,6 +178,21 @@ def portal_answers(url: str) -> bool:
         return False
 
 
+#: Seconds between two runs of the daily jobs of `make run`.
+DAILY = 24 * 3600
+
+
+def daily_jobs(plugins: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The ``ckan`` sub-commands `make run` runs once a day (at start, then
+    every day), for the plugins loaded: ``(name, arguments)``."""
+    jobs: list[tuple[str, list[str]]] = []
+    if "amp_access" in plugins:
+        # Reminders of pending access requests; retention of the audit log.
+        jobs += [("access-remind", ["amp", "access", "remind"]),
+                 ("access-prune", ["amp", "access", "prune"])]
+    return jobs
+
+
 @main.command()
 def run() -> None:
     """Lance le portail sur http://AMP_HOST:AMP_PORT (Ctrl-C pour arrêter)."""
@@ -250,6 +265,8 @@ def run() -> None:
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
                              every=settings.harvest_interval))
+        for name, command in daily_jobs(plugins):
+            supervisor.add(Child(name, ckan + command, env=env, every=DAILY))
         supervisor.install_signal_handlers()
         supervisor.start_all()
         if not supervisor.wait(lambda: portal_answers(settings.local_url),
