@@ -122,6 +122,6 @@ def api(app, action: str, user: dict[str, Any] | None, expect: int = 200, **data
 
 
 def csrf_token(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', html)
     assert found, "the form has no CSRF token"
     return found.group(1)

@@ -108,8 +108,12 @@ def _protect() -> None:
 
 
 def _form(*lists: str) -> dict[str, Any]:
-    data: dict[str, Any] = {key: value for key, value in request.form.items()
-                            if key != "csrf_token"}
+    """The fields of the posted form (without its CSRF token); ``lists``:
+    fields that may be given several times."""
+    from flask import g
+
+    token = getattr(g, "csrf_field_name", None) or "_csrf_token"
+    data: dict[str, Any] = {key: value for key, value in request.form.items() if key != token}
     for name in lists:
         data[name] = request.form.getlist(name)
     return data
@@ -247,6 +251,11 @@ def queue(id: Optional[str] = None) -> Any:
             toolkit.abort(403, toolkit._(
                 "Only an administrator of the producing organisation may see its access requests"))
     else:
+        from ckanext.amp.access.logic.action import admin_org_ids
+
+        if not current_user.sysadmin and not admin_org_ids(current_user):
+            toolkit.abort(403, toolkit._(
+                "Only the administrators of an organisation decide on access requests"))
         asked["to_decide"] = True
     try:
         found = toolkit.get_action("amp_access_request_list")(_context(), asked)
