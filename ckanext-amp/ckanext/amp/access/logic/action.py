@@ -1029,27 +1029,6 @@ def package_update(up_func: Action, context: dict[str, Any], data_dict: dict[str
     return up_func(context, data_dict)
 
 
-@toolkit.chained_action
-@toolkit.side_effect_free
-def resource_view_list(up_func: Action, context: dict[str, Any], data_dict: dict[str, Any]):
-    """CKAN's. CKAN's dataset page asks each resource's views and has no
-    answer for a refusal (500): on that page, a resource whose data is
-    withheld has no views; the API still answers 403."""
-    from flask import has_request_context, request
-
-    try:
-        return up_func(context, data_dict)
-    except toolkit.NotAuthorized:
-        if has_request_context() and str(request.endpoint or "").endswith(".read") \
-                and request.blueprint in DATASET_BLUEPRINTS:
-            return []
-        raise
-
-
-#: Blueprints of the dataset pages (CKAN's and ckanext-scheming's types).
-DATASET_BLUEPRINTS = frozenset({"dataset"})
-
-
 #: Context key: dataset id -> the level it had before package_update.
 PREVIOUS_LEVELS = "amp_access_previous_diffusion"
 
@@ -1088,7 +1067,6 @@ def get_actions() -> dict[str, Action]:
         "amp_access_request_decide": amp_access_request_decide,
         "amp_access_log_list": amp_access_log_list,
         "package_update": package_update,
-        "resource_view_list": resource_view_list,
     }
     from ckan.plugins import plugin_loaded
 
