@@ -531,12 +531,16 @@ def _request_dicts(rows: list[AccessRequest], *, with_grants: bool = False) -> l
 def _grant_dicts(rows: list[Grant]) -> list[dict[str, Any]]:
     """Grants with their state (``live``, ``future``, ``expired``,
     ``revoked``, ``suspended``) and ``live``."""
-    statuses = perms.convention_statuses({row.convention for row in rows if row.convention})
+    # Without conventions recorded on the portal, the dates decide (as for
+    # the user's labels, permissions.live_grants).
+    recorded = perms.conventions_recorded()
+    statuses = perms.convention_statuses(
+        {row.convention for row in rows if row.convention}) if recorded else {}
     today = perms.today()
     result = []
     for row in rows:
         in_force = None
-        if row.convention:
+        if row.convention and recorded:
             state = (statuses.get(row.convention) or {}).get("state")
             in_force = diffusion.Standing.of(state) is diffusion.Standing.IN_FORCE
         grant = as_dict(row)
@@ -983,13 +987,15 @@ def _log_dicts(rows: list[AccessLog]) -> list[dict[str, Any]]:
 # -- datastore reads and attestations --------------------------------------------------
 
 def _log_datastore_read(context: dict[str, Any], resource_ids: list[str], channel: str) -> None:
-    """One line per resource read through the datastore API whose data is not
-    public (the dump view, which reads through datastore_search, writes its
-    own line: a download)."""
+    """One line per resource whose data is not public read by a web request
+    (the API, a view's own endpoint). The dump view reads through
+    datastore_search too, while its answer streams (after the request):
+    its download line is written by ``views.audit``; reads from the command
+    line are the operator's, not a person's."""
     from flask import has_request_context, request
 
-    if perms.is_internal_call(context) or (
-            has_request_context() and request.endpoint == "datastore.dump"):
+    if perms.is_internal_call(context) or not has_request_context() \
+            or request.endpoint == "datastore.dump":
         return
     facts = _facts(context)
     written = False
