@@ -261,6 +261,16 @@ def test_harvest_consumers_and_scheduler_run_the_right_commands(services):
     assert re.search(r"^\s*web\)\s*$", entrypoint, re.M), "entrypoint has no web mode"
 
 
+def test_scheduler_runs_the_daily_access_jobs_by_default(services):
+    """amp_access's reminders and audit-log retention are maintenance jobs of
+    the scheduler unless the operator lists others."""
+    value = str(services["scheduler"]["environment"]["AMP_MAINTENANCE_JOBS"])
+    default = re.fullmatch(r"\$\{AMP_MAINTENANCE_JOBS:-(.*)\}", value)
+    assert default, value
+    jobs = [job.split() for job in default.group(1).split(";")]
+    assert ["amp", "access", "remind"] in jobs and ["amp", "access", "prune"] in jobs
+
+
 def test_scalable_services_declare_replicas_and_publish_no_port(services):
     for name in ("ckan", "harvest-gather", "harvest-fetch"):
         assert "replicas" in (services[name].get("deploy") or {}), name

@@ -191,6 +191,21 @@ def load_conventions(run_ckan, ini: Path) -> None:
              f"\n  relancer : ckan -c {ini} amp conventions load", fg="yellow")
 
 
+#: Seconds between two runs of the daily jobs of `make run`.
+DAILY = 24 * 3600
+
+
+def daily_jobs(plugins: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The ``ckan`` sub-commands `make run` runs once a day (at start, then
+    every day), for the plugins loaded: ``(name, arguments)``."""
+    jobs: list[tuple[str, list[str]]] = []
+    if "amp_access" in plugins:
+        # Reminders of pending access requests; retention of the audit log.
+        jobs += [("access-remind", ["amp", "access", "remind"]),
+                 ("access-prune", ["amp", "access", "prune"])]
+    return jobs
+
+
 @main.command()
 def run() -> None:
     """Lance le portail sur http://AMP_HOST:AMP_PORT (Ctrl-C pour arrêter)."""
@@ -276,6 +291,8 @@ def run() -> None:
         if "amp_conventions" in plugins:
             supervisor.add(Child("conventions", ckan + ["amp", "conventions", "check"], env=env,
                                  every=settings.conventions_check_interval))
+        for name, command in daily_jobs(plugins):
+            supervisor.add(Child(name, ckan + command, env=env, every=DAILY))
         supervisor.install_signal_handlers()
         supervisor.start_all()
         if not supervisor.wait(lambda: portal_answers(settings.local_url),
