@@ -134,25 +134,6 @@ def test_a_bad_request_is_refused_in_french_and_writes_nothing(app, world):
     assert _count(AccessRequest) == 0 and _count(AccessLog) == 0
 
 
-def test_a_period_beyond_the_convention_is_refused(app, world, monkeypatch):
-    """Until amp_conventions lands in this branch: its status action, as the
-    architecture documents it, answered by a stand-in registered the CKAN way."""
-    end = dt.date.today() + dt.timedelta(days=30)
-    helpers.call_action("package_patch", context={"user": world.sysadmin["name"]},
-                        id=world.restricted["id"], convention="SYMCRAU-AMP-2025")
-    from ckanext.amp.access import permissions
-
-    monkeypatch.setattr(permissions, "convention_statuses", lambda references=(), party_org_ids=(): {
-        "SYMCRAU-AMP-2025": {"state": "active", "in_force": True, "ended": False,
-                             "end_date": end.isoformat(), "party_org_ids": []}})
-    error = _ask(app, world, expect=409, period_end=in_days(60))["error"]
-    assert error["period_end"] == [
-        f"La période demandée finit ({in_days(60)}) après la convention SYMCRAU-AMP-2025 "
-        f"({end.isoformat()}) : la fin de la convention met fin à tous les droits"]
-    assert _ask(app, world, period_end=end.isoformat())["result"]["convention"] == \
-        "SYMCRAU-AMP-2025"
-
-
 def test_one_pending_request_per_dataset(app, world):
     first = _ask(app, world)["result"]
     error = _ask(app, world, expect=409)["error"]

@@ -138,6 +138,7 @@ def test_harvest_job_buttons(portal, source, page, screenshot):
     page.goto(admin_page)
     screenshot("harvest-admin-running", full_page=False)
     page.locator("a[href*='/abort']").click()
+    confirm(page)  # amp_harvest: Stop posts through a confirmation
     expect(page.locator(".flash-messages, .alert").first).to_be_visible()
     job = portal.action("harvest_job_show", {"id": jobs[0]["id"]})
     assert job["status"] == "Finished"
