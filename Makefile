@@ -14,7 +14,7 @@ EXTRAS ?= test
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
-	@echo "  Variables: AMP_HOME AMP_HOST AMP_PORT AMP_HARVEST_INTERVAL CKAN_SQLALCHEMY_URL CKAN_REDIS_URL PYTEST_ARGS (see README.md)"
+	@echo "  Variables: AMP_HOME AMP_HOST AMP_PORT AMP_HARVEST_INTERVAL AMP_CONVENTIONS_CHECK_INTERVAL CKAN_SQLALCHEMY_URL CKAN_REDIS_URL PYTEST_ARGS (see README.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -92,7 +92,7 @@ setup(
     ],
     extras_require={
         # Test tools (make test); versions pinned by constraints.txt, the
-        # same as CKAN 2.11.6's [dev] extra.
+        # same as CKAN 2.11.6's [dev] extra where it has them.
         "test": [
             "pytest",
             "pytest-factoryboy",
@@ -104,6 +104,10 @@ setup(
             "beautifulsoup4",
             "hypothesis",
             "pyshacl",
+            # Real-browser tests (Playwright drives Debian's chromium, never a
+            # browser of its own) and the SMTP server the tests start.
+            "playwright",
+            "aiosmtpd",
         ],
     },
     entry_points={
@@ -111,7 +115,11 @@ setup(
             "amp_search = ckanext.amp.search.plugin:AmpSearchPlugin",
             "amp_schema = ckanext.amp.schema.plugin:AmpSchemaPlugin",
             "amp_dcat = ckanext.amp.dcat.plugin:AmpDcatPlugin",
+            "amp_harvest = ckanext.amp.harvest.plugin:AmpHarvestPlugin",
+            "amp_dcat_harvester = ckanext.amp.harvest.plugin:AmpDcatHarvesterPlugin",
+            "amp_ckan_harvester = ckanext.amp.harvest.plugin:AmpCkanHarvesterPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
+            "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",

@@ -160,8 +160,8 @@ PY
 # Migrations (the `ckan` service only: CKAN_RUN_MIGRATIONS=1)
 # --------------------------------------------------------------------------
 run_migrations() {
-    log "running database migrations (core, then: ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search})"
-    python - ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search} <<'PY'
+    log "running database migrations (core, then: ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_access amp_conventions amp_harvest})"
+    python - ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_access amp_conventions amp_harvest} <<'PY'
 import os, subprocess, sys
 import psycopg2
 
@@ -191,15 +191,18 @@ PY
 run_scheduler() {
     local harvest_every=${HARVEST_RUN_INTERVAL:-300}
     local maintenance_every=${AMP_MAINTENANCE_INTERVAL:-86400}
-    local next_maintenance=0 now job
+    local conventions_every=${AMP_CONVENTIONS_CHECK_INTERVAL:-86400}
+    local next_maintenance=0 next_conventions=0 now job
     local -a args
     trap 'log "scheduler stopping"; exit 0' TERM INT
-    log "scheduler: harvester run every ${harvest_every}s, maintenance every ${maintenance_every}s"
+    log "scheduler: harvester run every ${harvest_every}s, maintenance every ${maintenance_every}s, conventions check every ${conventions_every}s"
     while true; do
         now=$(date +%s)
         ckan -c "$CKAN_INI" harvester run || log "harvester run failed (exit $?)"
         if (( now >= next_maintenance )); then
             ckan -c "$CKAN_INI" harvester clean-harvest-log || log "clean-harvest-log failed (exit $?)"
+            # Old harvest jobs and objects (amp_harvest's retention options).
+            ckan -c "$CKAN_INI" amp harvest prune || log "amp harvest prune failed (exit $?)"
             # AMP_MAINTENANCE_JOBS: ';'-separated `ckan` sub-commands, e.g.
             #   "amp conventions refresh; amp access expire-grants"
             # Each is run as `ckan -c $CKAN_INI <words>`, never through a shell.
@@ -211,6 +214,12 @@ run_scheduler() {
                 ckan -c "$CKAN_INI" "${args[@]}" || log "maintenance job '${args[*]}' failed (exit $?)"
             done
             next_maintenance=$(( now + maintenance_every ))
+        fi
+        # Daily check of the conventions (amp_conventions): tacit renewals,
+        # reminders, late deliveries, end of rights. Idempotent.
+        if (( now >= next_conventions )); then
+            ckan -c "$CKAN_INI" amp conventions check || log "amp conventions check failed (exit $?)"
+            next_conventions=$(( now + conventions_every ))
         fi
         touch "$HEARTBEAT_FILE"
         sleep "$harvest_every" &

@@ -37,14 +37,7 @@ records are matched on ``dct:identifier``.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any, Optional
 
@@ -53,138 +46,19 @@ import pytest
 from ckan.model.license import DefaultLicense
 
 from ckanext.amp.common import dcat_mapping as m
-from ckanext.amp.stack import services
+
+from support.portal import Portal, admin_url
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 OUR_INI = HERE / "our-portal.ini"
 STOCK_INI = HERE / "stock-ckan.ini"
-CKAN = str(Path(sys.executable).with_name("ckan"))
 
 EU = "http://publications.europa.eu/resource/authority/"
 ETALAB = EU + "licence/ETALAB_2_0"
-STARTUP_TIMEOUT = 180
-HTTP_TIMEOUT = 60
 SIRET = "20005480700017"
 #: Ids of the licences in CKAN's stock register (what the stock portal has).
 STOCK_LICENCE_IDS = {cls.id for cls in DefaultLicense.__subclasses__()}
 LEMAIRE = "https://www.legifrance.gouv.fr/eli/loi/2016/10/7/ECFI1524250L/jo/texte"
-
-
-class Portal:
-    """One CKAN: its database, its CLI and its ``ckan run`` child."""
-
-    def __init__(self, label: str, ini: Path, admin_url: str, logs: Path):
-        self.label = label
-        self.ini = ini
-        self.admin_url = admin_url
-        self.database = f"interop_{label}_{uuid.uuid4().hex[:8]}"
-        self.port = services.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = logs / f"{label}.log"
-        self.env = dict(os.environ,
-                        CKAN_SQLALCHEMY_URL=services.with_database(admin_url, self.database),
-                        CKAN_SITE_URL=self.url, PYTHONUNBUFFERED="1")
-        self.env.pop("CKAN_INI", None)
-        self.proc: Optional[subprocess.Popen] = None
-        self.created = False
-        self.token: Optional[str] = None
-
-    # -- set-up ---------------------------------------------------------------
-    def ckan(self, *args: str, stdin: str = "", timeout: int = 300) -> str:
-        result = subprocess.run([CKAN, "-c", str(self.ini), *args], cwd=ROOT, env=self.env,
-                                input=stdin, capture_output=True, text=True, timeout=timeout)
-        with open(self.log_path, "a") as log:
-            log.write(f"\n=== ckan {' '.join(args)} (code {result.returncode}) ===\n"
-                      f"{result.stdout}\n{result.stderr}\n")
-        if result.returncode != 0:
-            pytest.fail(f"[{self.label}] `ckan {' '.join(args)}` failed "
-                        f"(code {result.returncode}):\n{result.stdout[-3000:]}\n"
-                        f"{result.stderr[-6000:]}")
-        return result.stdout
-
-    def create_database(self) -> None:
-        services.ensure_database(self.admin_url, self.database)
-        self.created = True
-        self.ckan("db", "init")
-
-    def create_sysadmin(self) -> None:
-        self.ckan("sysadmin", "add", "interop", "email=interop@example.invalid",
-                  f"password={uuid.uuid4().hex}", stdin="y\n")
-        self.token = self.ckan("user", "token", "add", "interop", "interop", "--quiet") \
-            .strip().splitlines()[-1].strip()
-
-    def start(self) -> None:
-        self._log = open(self.log_path, "a")
-        self._log.write("\n=== ckan run ===\n")
-        self._log.flush()
-        self.proc = subprocess.Popen(
-            [CKAN, "-c", str(self.ini), "run", "-H", "127.0.0.1", "-p", str(self.port), "-r"],
-            cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"[{self.label}] `ckan run` exited with {self.proc.returncode}:\n"
-                            + self.log_tail())
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/3/action/status_show",
-                                            timeout=5) as rsp:
-                    if rsp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.5)
-        pytest.fail(f"[{self.label}] no answer on {self.url} after {STARTUP_TIMEOUT} s:\n"
-                    + self.log_tail())
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        if getattr(self, "_log", None):
-            self._log.close()
-        if self.created:
-            services.drop_database(self.admin_url, self.database)
-            self.created = False
-
-    def log_tail(self, size: int = 6000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-size:]
-        except OSError:
-            return ""
-
-    # -- API ------------------------------------------------------------------
-    def get(self, path: str) -> tuple[int, str]:
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=HTTP_TIMEOUT) as rsp:
-                return rsp.status, rsp.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-
-    def action(self, name: str, data: Optional[dict] = None, auth: bool = True) -> Any:
-        body = json.dumps(data or {}).encode()
-        headers = {"Content-Type": "application/json"}
-        if auth and self.token:
-            headers["Authorization"] = self.token
-        request = urllib.request.Request(f"{self.url}/api/3/action/{name}", data=body,
-                                         headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as rsp:
-                payload = json.loads(rsp.read())
-        except urllib.error.HTTPError as exc:
-            text = exc.read().decode(errors="replace")
-            pytest.fail(f"[{self.label}] {name} -> HTTP {exc.code}: {text[:3000]}\n"
-                        f"data: {json.dumps(data, ensure_ascii=False)[:2000]}")
-        assert payload.get("success"), payload
-        return payload["result"]
 
 
 # -- our datasets ------------------------------------------------------------------
@@ -364,14 +238,13 @@ def diff(expected: dict, got: dict) -> list[str]:
 
 @pytest.mark.slow
 def test_stock_ckan_harvests_our_catalogue(tmp_path):
-    admin_url = os.environ.get("AMP_TEST_PG_ADMIN_URL")
-    if not admin_url:
-        pytest.fail("no PostgreSQL server: run the suite with `make test`")
-    ours = Portal("ours", OUR_INI, admin_url, tmp_path)
-    stock = Portal("stock", STOCK_INI, admin_url, tmp_path)
+    server = admin_url()
+    ours = Portal("ours", OUR_INI, server, tmp_path)
+    stock = Portal("stock", STOCK_INI, server, tmp_path)
     try:
         # Our portal, its organisation and datasets.
         ours.create_database()
+        ours.migrate()
         ours.create_sysadmin()
         ours.start()
         org = ours.action("organization_create", {
@@ -387,7 +260,7 @@ def test_stock_ckan_harvests_our_catalogue(tmp_path):
 
         # The stock portal harvests it.
         stock.create_database()
-        stock.ckan("db", "upgrade", "-p", "harvest")
+        stock.migrate()                      # core and harvest
         stock.create_sysadmin()
         stock.start()
         stock_org = stock.action("organization_create", {"name": "amp", "title": "AMP"})

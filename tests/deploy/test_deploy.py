@@ -41,9 +41,14 @@ REQUIRED_SERVICES = {"ckan", "harvest-gather", "harvest-fetch", "scheduler",
 CKAN_SERVICES = {"ckan", "harvest-gather", "harvest-fetch", "scheduler"}
 # Services that run once and exit need no healthcheck; this stack has none.
 ONE_SHOT_SERVICES: set[str] = set()
-BUNDLE_PLUGINS = ["amp_search", "activity", "harvest", "ckan_harvester", "dcat",
-                  "dcat_rdf_harvester", "dcat_json_interface", "structured_data",
-                  "scheming_datasets", "spatial_metadata", "spatial_query"]
+def _portal_plugins() -> list[str]:
+    """The plugins of `make run` (portal.ini): production runs the same bundle."""
+    from ckanext.amp.stack import ckan_ini
+
+    return ckan_ini.enabled_plugins(ckan_ini.BASE_INI)
+
+
+BUNDLE_PLUGINS = _portal_plugins()
 # ${VAR}, ${VAR:-default}, ${VAR:?message}, ${VAR-default}; not $${...} (escaped).
 COMPOSE_VAR = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?\-+][^}]*)?\}")
 INI_VAR = re.compile(r"%\(([A-Za-z_][A-Za-z0-9_]*)\)s")
@@ -250,8 +255,20 @@ def test_harvest_consumers_and_scheduler_run_the_right_commands(services):
     assert command("ckan") == ["web"]
     entrypoint = ENTRYPOINT.read_text(encoding="utf-8")
     assert "harvester run" in entrypoint
+    assert "amp conventions check" in entrypoint
+    assert "AMP_CONVENTIONS_CHECK_INTERVAL" in services["scheduler"]["environment"]
     assert re.search(r"^\s*scheduler\)\s*$", entrypoint, re.M), "entrypoint has no scheduler mode"
     assert re.search(r"^\s*web\)\s*$", entrypoint, re.M), "entrypoint has no web mode"
+
+
+def test_scheduler_runs_the_daily_access_jobs_by_default(services):
+    """amp_access's reminders and audit-log retention are maintenance jobs of
+    the scheduler unless the operator lists others."""
+    value = str(services["scheduler"]["environment"]["AMP_MAINTENANCE_JOBS"])
+    default = re.fullmatch(r"\$\{AMP_MAINTENANCE_JOBS:-(.*)\}", value)
+    assert default, value
+    jobs = [job.split() for job in default.group(1).split(";")]
+    assert ["amp", "access", "remind"] in jobs and ["amp", "access", "prune"] in jobs
 
 
 def test_scalable_services_declare_replicas_and_publish_no_port(services):
@@ -273,7 +290,10 @@ def test_migrations_run_in_the_web_service_only(services):
         flag = str(env.get("CKAN_RUN_MIGRATIONS", "0")) if isinstance(env, dict) else "0"
         if name == "ckan":
             assert flag == "1"
-            assert env["CKAN_MIGRATE_PLUGINS"].split() == ["activity", "harvest", "amp_search"]
+            from ckanext.amp.stack.migrations import plugins_with_migrations
+
+            assert sorted(env["CKAN_MIGRATE_PLUGINS"].split()) == sorted(
+                plugins_with_migrations(BUNDLE_PLUGINS))
         else:
             assert flag != "1", f"{name} would run migrations too"
 

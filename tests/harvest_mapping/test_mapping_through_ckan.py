@@ -125,7 +125,7 @@ def test_every_mapped_dataset_is_accepted_or_refused_only_where_its_record_says(
         if data.get("license_id") in DECREE_LICENCES or "license_id" not in data:
             data["diffusion"] = "public"
         else:
-            data.update(diffusion="restricted", convention="CONV-TEST")
+            data.update(diffusion="restricted", convention="CONV-TEST", license_id="amp-parties")
         try:
             helpers.call_action("package_create", context=dict(context), **data)
             created += 1

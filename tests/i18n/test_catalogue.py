@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "ckanext-amp" / "ckanext" / "amp
 _LITERALS = r"((?:\"(?:[^\"\\]|\\.)*\"\s*)+)"
 PY_CALL = re.compile(
     r"(?:\b([A-Z]\w*(?:Error|Value|Licence|Problem)|_error_token|_fail|toolkit\._|_)|"
-    r"\.(?:error|warn))\(\s*(?:[a-z_]+,\s*)?" + _LITERALS)
+    r"\.(?:error|warn))\(\s*(?:[a-z_.]+,\s*|\"[a-z_]*\",\s*)?" + _LITERALS)
 #: Exceptions for programmers, not people: Python's and CKAN's search layer's.
 PROGRAMMER_ERRORS = {name for name in dir(builtins) if name.endswith("Error")} | {"SearchError", "SearchEngineError"}
 TEMPLATE_CALL = re.compile(r"\b_\(\s*(['\"])((?:(?!\1).|\\.)*?)\1\s*[,)]")
@@ -42,7 +42,9 @@ def _python_ids() -> dict[str, str]:
             msgid = "".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", call.group(2)))
             msgid = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8") \
                 if "\\" in msgid else msgid
-            if msgid not in NOT_MESSAGES and re.search(r"[A-Za-z]{2}", msgid):
+            # A bare snake_case word is a field name given to .error()/.warn().
+            if msgid not in NOT_MESSAGES and re.search(r"[A-Za-z]{2}", msgid) \
+                    and not re.fullmatch(r"[a-z_]+", msgid):
                 ids.setdefault(msgid, str(source.relative_to(PACKAGE)))
     return ids
 

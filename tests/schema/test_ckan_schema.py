@@ -10,6 +10,8 @@ from ckan.tests import factories, helpers
 
 from ckanext.amp.schema import schemas
 
+from support.data import dataset_fields
+
 EU = "http://publications.europa.eu/resource/authority/"
 SIRET = "20005480700017"
 
@@ -32,29 +34,6 @@ def organization(sysadmin):
         name="metropole-amp", title="Métropole d’Aix-Marseille-Provence",
         kind="epci", siret="200 054 807 00017", website="https://ampmetropole.fr",
         contact_name="Direction de la donnée", contact_email="opendata@ampmetropole.fr")
-
-
-def dataset_fields(organization, **fields):
-    base = {
-        "name": "points-apport-verre",
-        "title": "Points d’apport volontaire du verre",
-        "notes": "Localisation des points d’apport volontaire du verre sur le territoire "
-                 "de la Métropole, mise à jour chaque mois par la direction de la collecte.",
-        "owner_org": organization["id"],
-        "license_id": "lov2",
-        "diffusion": "public",
-        "theme": ["ENVI"],
-        "spatial_granularity": "infracommunale",
-        "spatial_zones": ["fr:epci:200054807", "fr:commune:13055"],
-        "temporal_coverage": [{"start": "2020-01-01", "end": "2024-12-31"}],
-        "frequency": "mensuelle",
-        "tag_string": "verre,déchets",
-        "issued": "2020-02-01",
-        "resources": [{"url": "https://example.org/pav.csv", "format": "csv",
-                       "name": "Points", "description": "Une ligne par point."}],
-    }
-    base.update(fields)
-    return base
 
 
 def api_errors(app, sysadmin, data):
@@ -294,8 +273,12 @@ def test_dataset_page_lists_only_the_fields_that_have_a_value(app, organization,
 
 def test_dataset_form_offers_attributions_and_activities(app, organization, sysadmin):
     page = app.get("/dataset/new", headers={"Authorization": sysadmin["token"]}).body
-    for name in ("qualified_attribution-0-agent_name", "qualified_attribution-0-role",
-                 "provenance_activity-0-label", "provenance_activity-0-startedAtTime",
-                 "qualified_relation-0-relation"):
-        assert f'name="{name}"' in page, name
+    # Offered by the "Ajouter" button of each repeating field (its template),
+    # with no empty group in the new form: an untouched one was refused
+    # (required subfields) or stored empty (tests/browser/test_dataset_pages.py).
+    for name in ("qualified_attribution-{}-agent_name", "qualified_attribution-{}-role",
+                 "provenance_activity-{}-label", "provenance_activity-{}-startedAtTime",
+                 "qualified_relation-{}-relation"):
+        assert f'name="{name.format("REPEATING-INDEX0")}"' in page, name
+        assert f'name="{name.format(0)}"' not in page, name
     assert "Gestionnaire" in page

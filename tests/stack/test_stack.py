@@ -28,12 +28,13 @@ def test_settings_defaults(tmp_path):
     assert s.site_url == "http://127.0.0.1:5000"
     assert s.ini == s.home / "ckan.ini"
     assert s.plugins is None
+    assert s.prune_interval == 86400
 
 
 def test_settings_from_env(tmp_path):
     s = Settings.from_env({
         "AMP_HOME": "data", "AMP_HOST": "0.0.0.0", "AMP_PORT": "8080",
-        "AMP_HARVEST_INTERVAL": "60",
+        "AMP_HARVEST_INTERVAL": "60", "AMP_HARVEST_PRUNE_INTERVAL": "3600",
         "CKAN_SQLALCHEMY_URL": "postgresql://u:p@db/ckan",
         "CKAN_REDIS_URL": "redis://r:6379/1",
         "CKAN_SITE_URL": "https://data.example.fr/",
@@ -46,11 +47,19 @@ def test_settings_from_env(tmp_path):
     assert s.site_url == "https://data.example.fr"
     assert s.local_url == "http://127.0.0.1:8080"
     assert s.plugins == ("activity", "harvest")
+    assert s.prune_interval == 3600
+
+
+def test_conventions_check_interval(tmp_path):
+    assert Settings.from_env({}, cwd=tmp_path).conventions_check_interval == 86400
+    assert Settings.from_env({"AMP_CONVENTIONS_CHECK_INTERVAL": "3600"},
+                             cwd=tmp_path).conventions_check_interval == 3600
 
 
 @pytest.mark.parametrize("name,value", [
     ("AMP_PORT", "abc"), ("AMP_PORT", "0"), ("AMP_PORT", "70000"),
-    ("AMP_HARVEST_INTERVAL", "-5"),
+    ("AMP_HARVEST_INTERVAL", "-5"), ("AMP_CONVENTIONS_CHECK_INTERVAL", "0"),
+    ("AMP_HARVEST_PRUNE_INTERVAL", "10"),
 ])
 def test_settings_rejects_bad_values(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):

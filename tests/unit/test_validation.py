@@ -346,3 +346,17 @@ def test_catalogue_compiles():
     buffer = io.BytesIO()
     write_mo(buffer, _catalogue())
     assert buffer.getvalue()
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://files.example.org/pav.csv", "CSV"),
+    ("https://files.example.org/dir/pav.GeoJSON?download=1#top", "GEOJSON"),
+    ("https://files.example.org/budget.xlsx", "XLSX"),
+    ("pav.json", "JSON"),                       # an upload's URL is its file name
+    ("https://files.example.org/data", None),   # no extension
+    ("https://files.example.org/v1.2/data", None),
+    ("https://files.example.org/data.zzz", None),  # no such file type
+    ("", None),
+])
+def test_guess_file_type(url, expected):
+    assert validation.guess_file_type(url) == expected

@@ -43,6 +43,10 @@ class AccessRequest(Base):
     undertaking_version = sa.Column(sa.UnicodeText, nullable=False)
     undertaking_sha256 = sa.Column(sa.UnicodeText, nullable=False)
     undertaking_accepted_at = sa.Column(sa.DateTime(timezone=True), nullable=False)
+    #: ``convention`` or ``operator``: where the accepted text came from.
+    undertaking_source = sa.Column(sa.UnicodeText)
+    #: Who signs the undertaking (name and capacity), as the requester gave it.
+    signatory = sa.Column(sa.UnicodeText)
     status = sa.Column(sa.UnicodeText, nullable=False, default="pending")
     created = sa.Column(sa.DateTime(timezone=True), nullable=False,
                         default=lambda: dt.datetime.now(dt.timezone.utc))
@@ -98,6 +102,21 @@ class AccessLog(Base):
     detail = sa.Column(JSONB, nullable=False, default=dict)
 
 
+class UndertakingText(Base):
+    """Every undertaking text a requester accepted, kept once by its hash:
+    what a request's ``undertaking_sha256`` was computed from."""
+
+    __tablename__ = "amp_access_undertaking"
+
+    sha256 = sa.Column(sa.UnicodeText, primary_key=True)
+    version = sa.Column(sa.UnicodeText, nullable=False)
+    source = sa.Column(sa.UnicodeText, nullable=False)
+    reference = sa.Column(sa.UnicodeText)
+    text = sa.Column(sa.UnicodeText, nullable=False)
+    first_accepted = sa.Column(sa.DateTime(timezone=True), nullable=False,
+                               default=lambda: dt.datetime.now(dt.timezone.utc))
+
+
 def as_dict(row: Any) -> dict[str, Any]:
     """A row as JSON-ready values (dates in ISO 8601)."""
     result: dict[str, Any] = {}
@@ -109,4 +128,5 @@ def as_dict(row: Any) -> dict[str, Any]:
     return result
 
 
-TABLES = [AccessLog.__table__, Grant.__table__, AccessRequest.__table__]
+TABLES = [AccessLog.__table__, Grant.__table__, AccessRequest.__table__,
+          UndertakingText.__table__]

@@ -56,6 +56,11 @@ def _status_action():
         return None
 
 
+def conventions_recorded() -> bool:
+    """Whether conventions are recorded on this portal (amp_conventions)."""
+    return _status_action() is not None
+
+
 def convention_statuses(references: Iterable[Any] = (),
                         party_org_ids: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
     """``amp_convention_status`` for these references and the conventions
@@ -159,11 +164,14 @@ def live_grants(user_id: str, on: Optional[dt.date] = None) -> dict[str, Grant]:
         Grant.starts <= day, Grant.ends >= day).order_by(Grant.ends).all()
     if not rows:
         return {}
+    # Conventions recorded on the portal (amp_conventions): a grant under one
+    # lives only while it is in force. Without them, the dates decide.
+    checked = _status_action() is not None
     under = [row.convention for row in rows if row.convention]
-    statuses = convention_statuses(under) if under else {}
+    statuses = convention_statuses(under) if under and checked else {}
     live = {}
     for row in rows:
-        if row.convention:
+        if row.convention and checked:
             status = statuses.get(row.convention)
             if diffusion.Standing.of(status.get("state") if status else None) \
                     is not diffusion.Standing.IN_FORCE:

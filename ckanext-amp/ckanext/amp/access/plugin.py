@@ -72,3 +72,8 @@ class AmpAccessPlugin(SharedCatalogue, plugins.SingletonPlugin):
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return action.redact_for(context, pkg_dict)
+
+    def after_dataset_update(self, context: Any, pkg_dict: dict[str, Any]) -> None:
+        """Leaving ``personal``: the attestation of anonymisation goes to the
+        audit log, in the update's transaction."""
+        action.record_attestation(context, pkg_dict)

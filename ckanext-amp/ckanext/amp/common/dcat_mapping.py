@@ -414,6 +414,21 @@ def graph_from_dataset(
 
 
 
+def add_convention(graph: Graph, dataset_ref: Any, uri: str, statement: str,
+                   lang: str = "fr", conforms_to: Iterable[str] = ()) -> None:
+    """A dataset under a convention: ``dct:rights`` is the convention's
+    public summary (its stable URI, a ``dct:RightsStatement`` labelled with
+    its terms in words), ``dct:conformsTo`` the standards its data item
+    names (amp_conventions)."""
+    node = URIRef(uri)
+    graph.add((dataset_ref, DCTERMS.rights, node))
+    graph.add((node, RDF.type, DCTERMS.RightsStatement))
+    graph.set((node, RDFS.label, Literal(statement, lang=lang or None)))
+    for standard in conforms_to:
+        standard_node = URIRef(standard)
+        graph.add((dataset_ref, DCTERMS.conformsTo, standard_node))
+        graph.add((standard_node, RDF.type, DCTERMS.Standard))
+
 def _add_zones(graph: Graph, dataset_ref: Any, zones: list[str]) -> None:
     if not zones:
         return

@@ -320,3 +320,18 @@ def vocabulary_values(name: str, values: Any, **options: Any) -> list[str]:
         if normalised not in result:
             result.append(normalised)
     return result
+
+
+def guess_file_type(url: Any) -> str | None:
+    """The code of the EU file type that the extension of ``url``'s path
+    names (``…/pav.geojson`` -> ``GEOJSON``), None when it names none."""
+    from ckanext.amp.common.vocabularies import load_vocabulary
+
+    path = urllib.parse.urlsplit(str(url or "").strip()).path
+    name = path.rsplit("/", 1)[-1]
+    if "." not in name:
+        return None
+    entry = load_vocabulary("file-type").get(name.rsplit(".", 1)[-1].lower())
+    if entry is None or entry.deprecated:
+        return None
+    return entry.code

@@ -84,6 +84,31 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
             landing_page=_portal_page(dataset_dict),
             licence_titles=_licence_titles(dataset_dict.get("license_id")),
         )
+        self._add_convention(dataset_dict, dataset_ref)
+
+    def _add_convention(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> None:
+        """``dct:rights`` of a dataset under a convention whose public
+        summary the reader may see (amp_conventions, when loaded)."""
+        reference = str(dataset_dict.get("convention") or "").strip()
+        if not reference:
+            return
+        cache = self.__dict__.setdefault("_amp_conventions", {})
+        if reference not in cache:
+            try:
+                cache[reference] = toolkit.get_action("amp_convention_show")(
+                    {}, {"id": reference, "summary": True})
+            except (KeyError, toolkit.ObjectNotFound, toolkit.NotAuthorized):
+                cache[reference] = None
+        summary = cache[reference]
+        if not summary or not summary.get("rights_statement"):
+            return
+        standards = (summary.get("standards") or {})
+        names = {dataset_dict.get("name"), dataset_dict.get("id")}
+        dcat_mapping.add_convention(
+            self.g, dataset_ref, summary["url"], summary["rights_statement"],
+            lang=(toolkit.config.get("ckan.locale_default") or "fr").split("_")[0],
+            conforms_to=sorted({uri for name, uris in standards.items() if name in names
+                                for uri in uris}))
 
     def graph_from_catalog(self, catalog_dict: dict[str, Any], catalog_ref: Any) -> None:
         super().graph_from_catalog(catalog_dict, catalog_ref)

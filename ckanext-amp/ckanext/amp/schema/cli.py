@@ -16,7 +16,9 @@ def demo() -> None:
 @demo.command("load")
 @click.option("--only", multiple=True, metavar="NOM",
               help="Ne charger que ce jeu de données (répétable).")
-def load(only: tuple[str, ...]) -> None:
+@click.option("--organizations-only", is_flag=True,
+              help="Ne charger que les organisations (avant les conventions, qui les nomment).")
+def load(only: tuple[str, ...], organizations_only: bool) -> None:
     """Crée ou met à jour les organisations et jeux de données de démonstration.
 
     Sans effet sur ce qui est déjà à jour : la commande peut être relancée.
@@ -24,7 +26,7 @@ def load(only: tuple[str, ...]) -> None:
     from ckanext.amp.schema.demo import DemoError, load as load_demo
 
     try:
-        load_demo(echo=click.echo, only=only)
+        load_demo(echo=click.echo, only=only, organizations_only=organizations_only)
     except DemoError as error:
         raise click.ClickException(str(error))
 

@@ -276,8 +276,12 @@ def _load_dataset(context: dict[str, Any], entry: Mapping[str, Any],
 
 def load(echo: Callable[[str], None] = print, organizations_path: Optional[Path] = None,
          datasets_path: Optional[Path] = None,
-         only: Iterable[str] = ()) -> tuple[LoadReport, LoadReport]:
-    """Create or update the demo organisations and datasets.
+         only: Iterable[str] = (),
+         organizations_only: bool = False) -> tuple[LoadReport, LoadReport]:
+    """Create or update the demo organisations and datasets (only the
+    organisations with ``organizations_only``: the conventions that name them
+    as parties are loaded between the two, and the datasets name the
+    conventions).
 
     Returns the reports of the organisations and of the datasets; raises
     :class:`DemoError` (French message) at the first refused record.
@@ -290,6 +294,8 @@ def load(echo: Callable[[str], None] = print, organizations_path: Optional[Path]
     wanted = set(only)
     if wanted:
         datasets = [d for d in datasets if d["name"] in wanted]
+    if organizations_only:
+        datasets = []
     site_user = toolkit.get_action("get_site_user")({"ignore_auth": True}, {})
     context = {"model": model, "session": model.Session, "user": site_user["name"],
                "ignore_auth": True}
@@ -311,5 +317,6 @@ def load(echo: Callable[[str], None] = print, organizations_path: Optional[Path]
         outcome = _load_dataset(context, entry, org_ids, dataset_report)
         echo(f"Jeu de données {index}/{total} : {entry['name']} ({outcome})")
     echo(f"Organisations : {org_report.summary()}.")
-    echo(f"Jeux de données : {dataset_report.summary()}.")
+    if not organizations_only:
+        echo(f"Jeux de données : {dataset_report.summary()}.")
     return org_report, dataset_report

@@ -18,13 +18,16 @@ from typing import Optional, Sequence
 
 import click
 
-from . import ckan_ini, migrations, services as svc
+from . import chromium, ckan_ini, migrations, services as svc
 from .settings import Settings, SettingsError
 from .supervisor import Child, Supervisor
 
 ADMIN_USER = "admin"
 ADMIN_EMAIL = "admin@mdata.invalid"
 TEST_DB = "ckan_test"
+#: Where the tests leave what outlives a run (screenshots, logs of the live
+#: portals, the browser's install log): $AMP_TEST_ARTIFACTS, else this.
+TEST_ARTIFACTS = "tmp/test-artifacts"
 
 # Selection run by `amp-stack test --core` (make test-ckan-core) when no
 # pytest argument is given: CKAN's own search tests (shipped in the ckan
@@ -178,6 +181,31 @@ def portal_answers(url: str) -> bool:
         return False
 
 
+def load_conventions(run_ckan, ini: Path) -> None:
+    """``ckan amp conventions load`` (harvesters/*.yaml); a failure is said,
+    and does not stop the portal."""
+    try:
+        run_ckan(["amp", "conventions", "load"], "amp conventions load")
+    except StackError as exc:
+        echo(f"Attention : conventions non chargées : {exc.format_message()}"
+             f"\n  relancer : ckan -c {ini} amp conventions load", fg="yellow")
+
+
+#: Seconds between two runs of the daily jobs of `make run`.
+DAILY = 24 * 3600
+
+
+def daily_jobs(plugins: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """The ``ckan`` sub-commands `make run` runs once a day (at start, then
+    every day), for the plugins loaded: ``(name, arguments)``."""
+    jobs: list[tuple[str, list[str]]] = []
+    if "amp_access" in plugins:
+        # Reminders of pending access requests; retention of the audit log.
+        jobs += [("access-remind", ["amp", "access", "remind"]),
+                 ("access-prune", ["amp", "access", "prune"])]
+    return jobs
+
+
 @main.command()
 def run() -> None:
     """Lance le portail sur http://AMP_HOST:AMP_PORT (Ctrl-C pour arrêter)."""
@@ -236,6 +264,12 @@ def run() -> None:
                      fg="yellow")
             else:
                 try:
+                    if "amp_conventions" in plugins:
+                        # Organisations, then the conventions of harvesters/*.yaml
+                        # (their parties), then the datasets (under conventions).
+                        run_ckan(["amp", "demo", "load", "--organizations-only"],
+                                 "amp demo load --organizations-only")
+                        load_conventions(run_ckan, ini)
                     run_ckan(["amp", "demo", "load"], "amp demo load")
                 except StackError as exc:
                     echo(f"Attention : données de démonstration non chargées : "
@@ -250,6 +284,15 @@ def run() -> None:
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
                              every=settings.harvest_interval))
+        if "amp_harvest" in plugins:
+            # Old harvest jobs and objects (amp_harvest's retention options).
+            supervisor.add(Child("prune", ckan + ["amp", "harvest", "prune"], env=env,
+                                 every=settings.prune_interval))
+        if "amp_conventions" in plugins:
+            supervisor.add(Child("conventions", ckan + ["amp", "conventions", "check"], env=env,
+                                 every=settings.conventions_check_interval))
+        for name, command in daily_jobs(plugins):
+            supervisor.add(Child(name, ckan + command, env=env, every=DAILY))
         supervisor.install_signal_handlers()
         supervisor.start_all()
         if not supervisor.wait(lambda: portal_answers(settings.local_url),
@@ -285,6 +328,13 @@ def pytest_outcome(code: int) -> tuple[int, Optional[str]]:
     if code == 0:
         return 0, None
     return code, f"pytest a terminé avec le code {code}"
+
+
+def artifacts_dir(env=None, cwd: Optional[Path] = None) -> Path:
+    """The folder of the tests' artifacts (absolute)."""
+    env = os.environ if env is None else env
+    path = Path(env.get("AMP_TEST_ARTIFACTS") or TEST_ARTIFACTS).expanduser()
+    return path if path.is_absolute() else (cwd or Path.cwd()) / path
 
 
 def has_path_argument(args: Sequence[str]) -> bool:
@@ -335,9 +385,11 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
             raise StackError(str(exc), exc.log_path)
         except Exception as exc:
             raise StackError(f"base de test impossible à créer ({exc})")
+        artifacts = artifacts_dir()
         env = child_env(CKAN_SQLALCHEMY_URL=services.sqlalchemy_url,
                         CKAN_REDIS_URL=services.redis_url,
                         AMP_TEST_PG_ADMIN_URL=services.admin_url,
+                        AMP_TEST_ARTIFACTS=str(artifacts),
                         AMP_HOME=str(tmp / "home"),
                         CKAN_STORAGE_PATH=str(tmp / "storage"))
         env.pop("CKAN_INI", None)
@@ -354,6 +406,12 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
             message = exc.message if isinstance(exc, StackError) else str(exc)
             raise StackError(message.split("\n  journal")[0]
                              + " (fin du journal ci-dessus)")
+        if not core:
+            # The real-browser tests fail (never skip) when it is missing.
+            problem = chromium.ensure(artifacts / "chromium-install.log", echo)
+            if problem:
+                click.secho(f"Attention : {problem}\n  Les tests dans un navigateur "
+                            f"échoueront.", err=True, fg="yellow")
         echo(f"Préparation : {time.monotonic() - started:.1f} s")
 
         argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}", *args]

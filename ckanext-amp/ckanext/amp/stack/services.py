@@ -62,8 +62,9 @@ def database_of(url: str) -> str:
     return urlsplit(url).path.lstrip("/")
 
 
-def ensure_database(admin_url: str, name: str) -> bool:
-    """Create database ``name`` through ``admin_url`` if missing; True if created."""
+def ensure_database(admin_url: str, name: str, template: str = "template0") -> bool:
+    """Create database ``name`` through ``admin_url`` if missing, as a copy of
+    ``template`` (nobody may be connected to it); True if created."""
     import psycopg2
     from psycopg2 import sql
 
@@ -74,8 +75,8 @@ def ensure_database(admin_url: str, name: str) -> bool:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cur.fetchone():
                 return False
-            cur.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0")
-                        .format(sql.Identifier(name)))
+            cur.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE {}")
+                        .format(sql.Identifier(name), sql.Identifier(template)))
             return True
     finally:
         conn.close()

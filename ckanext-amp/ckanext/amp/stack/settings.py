@@ -6,6 +6,8 @@
 | ``AMP_HOST`` | ``127.0.0.1`` | address the portal listens on |
 | ``AMP_PORT`` | ``5000`` | port the portal listens on |
 | ``AMP_HARVEST_INTERVAL`` | ``300`` | seconds between two ``ckan harvester run`` |
+| ``AMP_HARVEST_PRUNE_INTERVAL`` | ``86400`` | seconds between two ``ckan amp harvest prune`` |
+| ``AMP_CONVENTIONS_CHECK_INTERVAL`` | ``86400`` | seconds between two ``ckan amp conventions check`` |
 | ``AMP_STARTUP_TIMEOUT`` | ``180`` | seconds the portal has to answer ``status_show`` |
 | ``CKAN_SQLALCHEMY_URL`` | (embedded) | use this PostgreSQL database, embed none |
 | ``CKAN_REDIS_URL`` | (embedded) | use this Redis, embed none |
@@ -48,6 +50,8 @@ class Settings:
     redis_url: Optional[str]
     site_url: str
     plugins: Optional[tuple[str, ...]] = None  # None: portal.ini's list
+    prune_interval: int = 86400
+    conventions_check_interval: int = 86400
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None,
@@ -73,6 +77,8 @@ class Settings:
             site_url=(env.get("CKAN_SITE_URL")
                       or f"http://{display_host}:{port}").rstrip("/"),
             plugins=tuple(env["AMP_PLUGINS"].split()) if env.get("AMP_PLUGINS", "").strip() else None,
+            prune_interval=_int(env, "AMP_HARVEST_PRUNE_INTERVAL", 86400, 60),
+            conventions_check_interval=_int(env, "AMP_CONVENTIONS_CHECK_INTERVAL", 86400, 1),
         )
 
     # Everything the stack keeps lives under ``home``.

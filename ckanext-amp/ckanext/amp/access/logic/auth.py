@@ -102,8 +102,105 @@ def amp_grant_list(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[s
     return {"success": False, "msg": toolkit._("Not authorised to list these grants")}
 
 
+# -- access requests, decisions, audit log ----------------------------------------------
+
+#: Context key where the chained ``datastore_search_sql`` action gathers the
+#: tables (resource ids) a query reads, to write them to the audit log.
+TABLES_READ = "amp_access_tables_read"
+
+
+@toolkit.chained_auth_function
+def datastore_search_sql(next_auth: AuthFunction, context: dict[str, Any],
+                         data_dict: dict[str, Any]):
+    """The datastore's (every table read needs ``resource_show``); the tables
+    of an allowed query are handed to the chained action (audit log)."""
+    result = next_auth(context, data_dict)
+    read = context.get(TABLES_READ)
+    if result.get("success") and isinstance(read, list):
+        read.extend(str(name) for name in context.get("table_names") or [])
+    return result
+
+
+def _request_row(data_dict: dict[str, Any]):
+    from ckanext.amp.access.model import AccessRequest
+
+    request_id = str(data_dict.get("id") or "").strip()
+    return model.Session.get(AccessRequest, request_id) if request_id else None
+
+
+def _user(context: dict[str, Any]) -> model.User | None:
+    return perms._user_object(perms.context_user(context))
+
+
+@toolkit.auth_allow_anonymous_access
+def amp_access_request_create(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Registered users (anonymous visitors are asked to log in)."""
+    user = _user(context)
+    if user is None or user.state != "active":
+        return {"success": False, "msg": toolkit._("Log in to request access to data")}
+    return {"success": True}
+
+
+@toolkit.auth_allow_anonymous_access
+def amp_access_request_show(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Its requester, the admins of the producer, sysadmins."""
+    row = _request_row(data_dict)
+    if row is None:
+        return {"success": True}  # the action says the request does not exist
+    user = _user(context)
+    if user is not None and (user.id == row.user_id
+                             or perms.organization_admin(user, row.owner_org)):
+        return {"success": True}
+    return {"success": False, "msg": toolkit._("Not authorised to see this access request")}
+
+
+@toolkit.auth_allow_anonymous_access
+def amp_access_request_decide(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The admins of the producer (the dataset's organisation), sysadmins."""
+    row = _request_row(data_dict)
+    if row is None:
+        return {"success": True}
+    if perms.organization_admin(_user(context), row.owner_org):
+        return {"success": True}
+    return {"success": False, "msg": toolkit._(
+        "Only an administrator of the producing organisation may decide on this request")}
+
+
+@toolkit.auth_allow_anonymous_access
+def amp_access_request_list(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """Registered users: their own requests; a producer's: its admins; any
+    user's: that user and sysadmins."""
+    user = _user(context)
+    if user is None:
+        return {"success": False, "msg": toolkit._("Log in to see access requests")}
+    if user.sysadmin:
+        return {"success": True}
+    if data_dict.get("user_id"):
+        asked = model.User.get(str(data_dict["user_id"]))
+        if asked is None or asked.id != user.id:
+            return {"success": False, "msg": toolkit._("Not authorised to see these access requests")}
+    if data_dict.get("organization_id"):
+        group = model.Group.get(str(data_dict["organization_id"]))
+        if group is not None and not perms.organization_admin(user, group.id):
+            return {"success": False, "msg": toolkit._(
+                "Only an administrator of the producing organisation may see its access requests")}
+    return {"success": True}
+
+
+@toolkit.auth_allow_anonymous_access
+def amp_access_log_list(context: dict[str, Any], data_dict: dict[str, Any]) -> dict[str, Any]:
+    """The admins of the producer, sysadmins (all producers)."""
+    user = _user(context)
+    organization_id = data_dict.get("organization_id")
+    if user is not None and (user.sysadmin or (
+            organization_id and perms.organization_admin(user, str(organization_id)))):
+        return {"success": True}
+    return {"success": False, "msg": toolkit._(
+        "Only an administrator of the producing organisation may read its access log")}
+
+
 def get_auth_functions() -> dict[str, AuthFunction]:
-    return {
+    functions = {
         "resource_show": resource_show,
         "resource_view_list": resource_view_list,
         "resource_view_show": resource_view_show,
@@ -111,4 +208,14 @@ def get_auth_functions() -> dict[str, AuthFunction]:
         "amp_grant_create": amp_grant_create,
         "amp_grant_revoke": amp_grant_revoke,
         "amp_grant_list": amp_grant_list,
+        "amp_access_request_create": amp_access_request_create,
+        "amp_access_request_show": amp_access_request_show,
+        "amp_access_request_decide": amp_access_request_decide,
+        "amp_access_request_list": amp_access_request_list,
+        "amp_access_log_list": amp_access_log_list,
     }
+    from ckan.plugins import plugin_loaded
+
+    if plugin_loaded("datastore"):
+        functions["datastore_search_sql"] = datastore_search_sql
+    return functions

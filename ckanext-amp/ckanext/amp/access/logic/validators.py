@@ -8,9 +8,13 @@ from ckan import model
 from ckan.plugins import toolkit
 
 from ckanext.amp.access import permissions as perms
-from ckanext.amp.common import diffusion, validation
+from ckanext.amp.common import access_requests, diffusion, validation, values
 
 Key = tuple[Any, ...]
+
+#: The shortest purpose a request may give.
+PURPOSE_MIN_LENGTH = 20
+
 
 
 def amp_date(value: Any) -> dt.date:
@@ -78,3 +82,72 @@ def amp_grant_period(key: Key, data: dict[Key, Any], errors: dict[Key, list[str]
         errors.setdefault(("ends",), []).append(toolkit._(
             "The grant cannot end after its convention {reference} ({end})").format(
                 reference=reference, end=end))
+
+
+# -- access requests ----------------------------------------------------------------
+
+def amp_checked(value: Any) -> bool:
+    """A ticked box (``on``, ``true``, ``1``, ``yes``), or not."""
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in ("on", "true", "1", "yes", "oui")
+
+
+def amp_intended_diffusion(value: Any) -> str:
+    """One of the intended uses of :data:`access_requests.INTENDED_DIFFUSIONS`."""
+    try:
+        return access_requests.check_intended_diffusion(value)
+    except validation.InvalidValue as error:
+        raise toolkit.Invalid(error.translate(toolkit._)) from None
+
+
+def amp_purpose(value: Any) -> str:
+    """What the data is for, in a sentence at least: an express request."""
+    text = str(value or "").strip()
+    if len(text) < PURPOSE_MIN_LENGTH:
+        raise toolkit.Invalid(toolkit._(
+            "Describe what the data is for in a sentence at least ({size} characters)").format(
+                size=PURPOSE_MIN_LENGTH))
+    return text
+
+
+def amp_dataset_ids(value: Any) -> list[str]:
+    """A list of dataset ids or names (a list, or words separated by commas
+    or spaces), each known."""
+    found = []
+    for item in values.as_list(value):
+        package = model.Package.get(str(item))
+        if package is None or package.state == "deleted":
+            raise toolkit.Invalid(toolkit._("No dataset {value}").format(value=item))
+        if package.id not in found:
+            found.append(package.id)
+    return found
+
+
+def amp_log_kind(value: Any) -> str:
+    code = str(value or "").strip()
+    if code not in access_requests.LOG_KINDS:
+        raise toolkit.Invalid(toolkit._("Unknown kind of line {value}").format(value=code))
+    return code
+
+
+def amp_request_status(value: Any) -> str:
+    code = str(value or "").strip()
+    if code not in access_requests.STATUSES:
+        raise toolkit.Invalid(toolkit._("Unknown request status {value}").format(value=code))
+    return code
+
+
+#: The most lines a list action returns at once.
+PAGE_MAX = 1000
+
+
+def amp_page_size(value: Any) -> int:
+    """A number of lines from 1 to :data:`PAGE_MAX` (more is cut to it)."""
+    try:
+        size = int(str(value).strip())
+    except ValueError:
+        raise toolkit.Invalid(toolkit._("{value} is not a whole number").format(value=value)) from None
+    if size < 1:
+        raise toolkit.Invalid(toolkit._("{value} is not a whole number").format(value=value))
+    return min(size, PAGE_MAX)

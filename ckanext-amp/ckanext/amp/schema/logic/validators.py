@@ -247,6 +247,17 @@ def amp_resource_format(value: Any) -> Any:
         raise _invalid(error) from None
 
 
+def amp_guess_resource_format(key: Key, data: dict, errors: dict, context: Any) -> None:
+    """A new resource left without format gets the EU file type its URL's
+    extension names (CKAN's ``if_empty_guess_format`` gives a media type,
+    ``text/csv``, that is no file type)."""
+    if not _empty(data.get(key)) or not _empty(data.get(key[:-1] + ("id",))):
+        return
+    guessed = validation.guess_file_type(data.get(key[:-1] + ("url",)))
+    if guessed:
+        data[key] = guessed
+
+
 def amp_licence(value: Any) -> Any:
     """A licence of the register, given by its id or any variant real portals
     use (« Licence Ouverte v2.0 », its EU or SPDX URI…): stored as its id.

@@ -1,0 +1,1 @@
+"""amp_harvest: convention-aware harvesters, safe against hostile partners."""

@@ -1,0 +1,1 @@
+"""The source types of amp_harvest, each a ckanext-harvest harvester plugin."""

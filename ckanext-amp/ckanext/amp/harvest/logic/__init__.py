@@ -1,0 +1,1 @@
+"""Actions and auth functions of amp_harvest."""
