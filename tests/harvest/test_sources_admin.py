@@ -166,7 +166,7 @@ def test_the_job_page_shows_progress_then_a_timeout_ends_a_stuck_job(source, cre
     errors = hh.gather_errors(job["id"])
     assert len(errors) == 1 and "délai dépassé" in errors[0] and "4 enregistrements" in errors[0]
     assert model.Session.query(HarvestObject).filter_by(harvest_job_id=job["id"],
-                                                        state="WAITING").count() == 0
+                                                        state="QUEUED").count() == 0
     assert "délai dépassé" in hh.job_page(app, sysadmin, source["name"], job["id"])
     # the next job harvests them
     ckan_config["ckanext.amp.harvest.job_timeout"] = "240"

@@ -48,6 +48,16 @@ log = logging.getLogger(__name__)
 #: Bump when mapping or stamping changes: every page is then read again.
 HARVESTER_VERSION = "1"
 
+#: The state of the objects a gather queues. ckanext-harvest's ``harvester
+#: run`` re-sends every ``WAITING`` object it does not find in the Redis
+#: fetch queue (``resubmit_objects``): between the gather's commit and the
+#: publication of its ids, that is every object of the job, which then
+#: reaches the fetch consumer twice (imported twice while the job runs, set
+#: in error once the job is finished). Our objects are never ``WAITING``;
+#: one whose message is lost is ended by the job timeout and planned again
+#: by the next job (docs/decisions/0008-harvest.md).
+QUEUED = "QUEUED"
+
 
 class GatherStop(Exception):
     """The job ends now with this (already translated) gather error."""
@@ -171,6 +181,14 @@ class AmpHarvester(HarvesterBase):
             return self._import(harvest_object)
 
     def _import(self, harvest_object: Any) -> bool | str:
+        if harvest_object.import_finished is not None:
+            # A second delivery of an object already imported (a consumer that
+            # stopped before acknowledging it, a message re-sent by
+            # ``harvester run``): nothing is written twice, and its outcome
+            # stays the first one's (``report_status`` is still that one's).
+            log.info("amp harvest: object %s was already imported, message ignored",
+                     harvest_object.id)
+            return harvest_object.report_status != "errored"
         try:
             content = json.loads(harvest_object.content or "{}")
         except ValueError:
@@ -405,7 +423,7 @@ class AmpHarvester(HarvesterBase):
         queued: list[str] = []
 
         def new_object(guid: str, content: Mapping[str, Any], package_id: str | None = None,
-                       state: str = "WAITING") -> str:
+                       state: str = QUEUED) -> str:
             object_id = str(uuid.uuid4())
             objects.append({"id": object_id, "guid": guid, "current": False, "gathered": now,
                             "content": json.dumps(content, ensure_ascii=False),
