@@ -157,8 +157,13 @@ class Catalogue:
     # -- CKAN API --------------------------------------------------------------
     def package(self, d: dict[str, Any]) -> dict[str, Any]:
         modified = d["modified"].isoformat()
+        # Ids and names of their own: ckanext-dcat keeps a UUID dct:identifier
+        # as the package id and the stock CKAN harvester keeps the remote id,
+        # so with the DCAT catalogue's ids the stock CKAN harvester would find
+        # the DCAT harvester's datasets and skip them as "not modified".
         return {
-            "id": d["id"], "name": d["name"], "title": d["title"], "notes": d["notes"],
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"ckan/{d['id']}")),
+            "name": f"ckan-{d['name']}", "title": d["title"], "notes": d["notes"],
             "type": "dataset", "state": "active", "private": False, "license_id": "lov2",
             "license_title": "Licence Ouverte 2.0", "metadata_created": modified,
             "metadata_modified": modified,
