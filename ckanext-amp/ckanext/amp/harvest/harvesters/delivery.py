@@ -352,7 +352,7 @@ class AmpDeliveryHarvester(AmpHarvester):
         notes = list(context.notes)
         if listing.already:
             notes.append(messages._(
-                "{count} files already received were not delivered again (same content)",
+                "Files already received, not delivered again (same content): {count}",
                 count=len(listing.already)))
         if not listing.listed:
             notes.append(messages._("No file to deliver was found"))
@@ -492,11 +492,10 @@ class AmpDeliveryHarvester(AmpHarvester):
 
     def _dataset_fields(self, dataset: Mapping[str, Any],
                         content: Mapping[str, Any]) -> dict[str, Any]:
-        """The convention's terms, the coverage extended by the delivery's
-        period, the dataset's date of update."""
+        """The convention's terms (as on every dataset harvested under it),
+        the coverage extended by the delivery's period, the dataset's date
+        of update."""
         fields = dict(content.get("fields") or {})
-        # A delivery never publishes a dataset the steward keeps private.
-        fields["private"] = bool(dataset.get("private")) or bool(fields.get("private"))
         report = content.get("report") or {}
         if report.get("period_start") and report.get("period_end"):
             fields["temporal_coverage"] = extend_coverage(
