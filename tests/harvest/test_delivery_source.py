@@ -70,19 +70,19 @@ def world(clean_db, migrate_db_for, sysadmin, ckan_config, partner):
     model.Session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
     model.Session.commit()
     ckan_config["ckanext.amp.harvest.allowed_hosts"] = partner.host
-    as_admin = {"user": sysadmin["name"]}
-    metropole = helpers.call_action("organization_create", context=as_admin,
+    metropole = helpers.call_action("organization_create", context={"user": sysadmin["name"]},
                                     name="metropole-aix-marseille-provence",
                                     title="Métropole d’Aix-Marseille-Provence")
-    helpers.call_action("organization_create", context=as_admin, name="symcrau",
+    helpers.call_action("organization_create", context={"user": sysadmin["name"]}, name="symcrau",
                         title="SYMCRAU — Syndicat mixte de gestion de la nappe de la Crau")
-    helpers.call_action("amp_convention_create", context=as_admin, **convention_fields())
+    helpers.call_action("amp_convention_create", context={"user": sysadmin["name"]}, **convention_fields())
     dataset = helpers.call_action(
-        "package_create", context=as_admin, name=DATASET, owner_org=metropole["id"],
+        "package_create", context={"user": sysadmin["name"]}, name=DATASET, owner_org=metropole["id"],
         title="Volumes d’eau potable produits par les captages de la nappe de Crau",
         notes="Volumes journaliers produits et vendus par les neuf captages de la Métropole "
               "en Crau, transmis au SYMCRAU chaque semestre.",
-        license_id="amp-parties", diffusion="restricted", theme=["ENVI"],
+        license_id="amp-parties", diffusion="restricted", diffusion_basis="convention",
+        convention=REFERENCE, theme=["ENVI"],
         spatial_zones=["fr:epci:200054807"], spatial_granularity="infracommunale")
     return SimpleNamespace(sysadmin=sysadmin, org=metropole, dataset=dataset, partner=partner)
 
