@@ -159,6 +159,9 @@ def test_a_valid_csv_becomes_a_dated_upload_and_a_recorded_delivery(world, app):
     summary = hh.summary(job["id"])
     assert summary["counts"]["created"] + summary["counts"]["updated"] == 1
     assert summary["counts"]["failed"] == 0
+    # The downloaded file waited for its import in the spool, and left it.
+    spool = Path(toolkit.config["ckan.storage_path"]) / "amp_harvest" / "deliveries"
+    assert spool.is_dir() and list(spool.iterdir()) == []
     # The dataset is the item's, not the source's: clearing the source
     # would not take it (no harvest object points at it).
     assert model.Session.query(HarvestObject).filter_by(package_id=dataset["id"]).count() == 0
@@ -191,6 +194,16 @@ def test_a_file_with_a_bad_value_is_refused_in_french_and_the_dataset_untouched(
     data = "\r\n".join(lines).encode("cp1252")
     harvest_source = source(world, url=serve(world, "volumes-2025-S1-v2.csv", data))
     before = dataset_now(world)
+    # The preview says so before any job, and writes nothing.
+    preview = helpers.call_action("amp_harvest_source_preview",
+                                  context={"user": world.sysadmin["name"]},
+                                  id=harvest_source["id"])
+    assert preview["create"] == [] and preview["refusal"] is None
+    [refused] = preview["failed"]
+    assert refused["title"] == "volumes-2025-S1-v2.csv"
+    assert "Ligne 1264, colonne Volume produit (m3) : « n.c. » n’est pas un nombre" in \
+        refused["errors"]
+    assert deliveries(world) == []
     job = hh.run_job(harvest_source["id"])
     errors = hh.object_errors(job["id"])
     assert errors == [
@@ -335,3 +348,22 @@ def test_xlsx_and_json_deliveries(world, app, name, build, content_type, fmt):
     assert download(app, world, resource) == data
     [delivery] = deliveries(world)
     assert delivery["note"] == "1656 lignes ; période couverte : 01/07/2025 – 31/12/2025"
+
+
+def test_a_zip_of_files_delivers_each_data_file(world):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"livraison/{S2.name}", S2.read_bytes())
+        archive.writestr("livraison/LISEZMOI.pdf", b"%PDF-1.4 notice")
+    harvest_source = source(world, url=serve(world, "livraison-2026-01.zip", buffer.getvalue(),
+                                             "application/zip"))
+    job = hh.run_job(harvest_source["id"])
+    assert hh.object_errors(job["id"]) == []
+    [resource] = dataset_now(world)["resources"]
+    assert resource["hash"] == hashlib.sha256(S2.read_bytes()).hexdigest()
+    assert [d["file_name"] for d in deliveries(world)] == [S2.name]
+    assert hh.summary(job["id"])["notes"] == [
+        "L’archive livraison-2026-01.zip contient livraison/LISEZMOI.pdf, qui n’est pas un "
+        "fichier CSV, XLSX ou JSON : ignoré"]
