@@ -207,7 +207,7 @@ def test_a_file_with_a_bad_value_is_refused_in_french_and_the_dataset_untouched(
     job = hh.run_job(harvest_source["id"])
     errors = hh.object_errors(job["id"])
     assert errors == [
-        "Le fichier volumes-2025-S1-v2.csv a été refusé (2 erreurs) : rien n’a été ajouté au "
+        "Le fichier volumes-2025-S1-v2.csv a été refusé (erreurs : 2) : rien n’a été ajouté au "
         f"jeu de données {DATASET}",
         "Ligne 10, colonne Date : « 32/01/2025 » n’est pas une date",
         "Ligne 1264, colonne Volume produit (m3) : « n.c. » n’est pas un nombre",
@@ -367,3 +367,17 @@ def test_a_zip_of_files_delivers_each_data_file(world):
     assert hh.summary(job["id"])["notes"] == [
         "L’archive livraison-2026-01.zip contient livraison/LISEZMOI.pdf, qui n’est pas un "
         "fichier CSV, XLSX ou JSON : ignoré"]
+
+
+def test_a_delivery_source_names_its_item_and_copies_its_files(world):
+    for config, expected in (
+            ({"item": ""}, "Une source de livraisons a besoin de sa donnée"),
+            ({"mode": "reference"}, "Un fichier livré est toujours copié sur le portail")):
+        with pytest.raises(toolkit.ValidationError) as error:
+            source(world, **config)
+        assert expected in json.dumps(error.value.error_dict, ensure_ascii=False)
+    harvest_source = source(world, url=serve(world, S1.name, S1.read_bytes()), item="inconnue")
+    job = hh.run_job(harvest_source["id"])
+    assert hh.gather_errors(job["id"]) == [
+        f"La convention {REFERENCE} n’a pas de donnée « inconnue » : rien n’a été moissonné"]
+    assert world.partner.requests_to(f"/symcrau/livraisons/{S1.name}") == []

@@ -137,6 +137,9 @@ class AmpDeliveryHarvester(AmpHarvester):
             raise ConfigError(
                 "A delivery source needs its data item (\"item\": the key of the item in the "
                 "convention)")
+        if config.mode != "copy":
+            raise ConfigError(
+                "A delivered file is always copied to the portal: the option mode must be copy")
         folder = config.extra.get("folder")
         if folder is not None:
             if not isinstance(folder, str):
@@ -310,13 +313,13 @@ class AmpDeliveryHarvester(AmpHarvester):
     def _refusal(self, target: DeliveryTarget, report: DeliveryReport) -> list[str]:
         gettext = messages.gettext()
         texts = [messages._(
-            "The file {file} was refused ({count} errors): nothing was added to the dataset "
+            "The file {file} was refused (errors: {count}): nothing was added to the dataset "
             "{dataset}", file=report.filename, count=report.error_count,
             dataset=target.dataset_name)]
         errors = report.errors
         texts += [issue.message(gettext) for issue in errors[:MAX_SHOWN_ERRORS]]
         if report.error_count > MAX_SHOWN_ERRORS:
-            texts.append(messages._("… and {count} more errors",
+            texts.append(messages._("… and more errors: {count}",
                                     count=report.error_count - MAX_SHOWN_ERRORS))
         return texts
 
