@@ -76,3 +76,8 @@ def keep_jobs() -> int:
 def public_extra_licences() -> list[str]:
     """The operator's other open licences allowed for public data (amp_schema's option)."""
     return toolkit.aslist(toolkit.config.get("ckanext.amp.schema.public_extra_licences") or "")
+
+
+def delivery_root() -> str | None:
+    """The folder under which ``amp_delivery`` sources may watch folders."""
+    return _get("delivery_root", None)

@@ -17,10 +17,12 @@ import ckan.plugins.toolkit as toolkit
 from ckanext.amp.harvest import cli, helpers, views
 from ckanext.amp.harvest.harvesters.ckan import AmpCkanHarvester
 from ckanext.amp.harvest.harvesters.dcat import AmpDcatHarvester
+from ckanext.amp.harvest.harvesters.delivery import AmpDeliveryHarvester
 from ckanext.amp.harvest.logic import action, auth
 from ckanext.amp.translation import SharedCatalogue
 
-__all__ = ["AmpCkanHarvesterPlugin", "AmpDcatHarvesterPlugin", "AmpHarvestPlugin"]
+__all__ = ["AmpCkanHarvesterPlugin", "AmpDcatHarvesterPlugin", "AmpHarvestPlugin",
+           "AmpDeliveryHarvesterPlugin"]
 
 
 @toolkit.blanket.config_declarations
@@ -81,3 +83,7 @@ class AmpDcatHarvesterPlugin(AmpDcatHarvester):
 
 class AmpCkanHarvesterPlugin(AmpCkanHarvester):
     """Source type ``amp_ckan`` (a CKAN action API)."""
+
+
+class AmpDeliveryHarvesterPlugin(AmpDeliveryHarvester):
+    """Source type ``amp_delivery`` (files delivered under a convention)."""

@@ -32,7 +32,7 @@ from ckanext.amp.common.harvest.dates import read_date
 from ckanext.amp.common.harvest.text import plain, shorten
 from ckanext.amp.common.harvest.themes import label_key
 
-__all__ = ["DeliveryIssue", "DeliveryReport", "check_delivery", "MAX_ISSUES"]
+__all__ = ["DeliveryIssue", "DeliveryReport", "check_delivery", "extend_coverage", "MAX_ISSUES"]
 
 #: Issues listed in a report (the count goes on).
 MAX_ISSUES = 500
@@ -293,3 +293,33 @@ NOT_BOOLEAN = "Row {row}, column {column}: {value} is not true or false"
 NOT_TEXT = "Row {row}, column {column}: {value} is not text"
 #: The message of a cell that is not of its column's type.
 _KIND_MESSAGES = {"integer": NOT_INTEGER, "number": NOT_NUMBER, "boolean": NOT_BOOLEAN}
+
+
+def extend_coverage(coverage: Sequence[Mapping[str, Any]] | None, start: str,
+                    end: str) -> list[dict[str, Any]]:
+    """A dataset's ``temporal_coverage`` (``[{start, end}]``) extended by a
+    delivery covering ``start``..``end`` (``YYYY-MM-DD``): the first entry
+    the period overlaps or prolongs (from the day after its end) is
+    widened, else the period is added as an entry of its own (a gap in the
+    series stays visible). An open-ended entry that holds it is kept."""
+    from ckanext.amp.common.validation import parse_temporal
+
+    entries = [dict(entry) for entry in coverage or [] if isinstance(entry, Mapping)]
+    new_start, new_end = dt.date.fromisoformat(start[:10]), dt.date.fromisoformat(end[:10])
+    day = dt.timedelta(days=1)
+    for entry in entries:
+        try:
+            low = parse_temporal(entry["start"]).lower.date() if entry.get("start") else None
+            high = parse_temporal(entry["end"]).upper.date() if entry.get("end") else None
+        except InvalidValue:
+            continue
+        if low is None and high is None:
+            continue
+        if (high is None or new_start <= high + day) and (low is None or new_end >= low - day):
+            if low is not None and new_start < low:
+                entry["start"] = new_start.isoformat()
+            if high is not None and new_end > high:
+                entry["end"] = new_end.isoformat()
+            return entries
+    entries.append({"start": new_start.isoformat(), "end": new_end.isoformat()})
+    return entries

@@ -19,8 +19,8 @@ from ckanext.amp.common.messages import TranslatableError
 
 from .records import MappedRecord, content_hash
 
-__all__ = ["ConventionTerms", "PROVENANCE_FIELDS", "SourceContext", "check_licence", "stamp",
-           "stamped_hash"]
+__all__ = ["ConventionTerms", "PROVENANCE_FIELDS", "SourceContext", "check_licence",
+           "convention_fields", "stamp", "stamped_hash"]
 
 #: Fields the harvester owns: whatever the remote record says is replaced.
 PROVENANCE_FIELDS = ("source_portal", "canonical_url", "harvest_source", "harvest_remote_id",
@@ -79,20 +79,9 @@ def stamp(record: MappedRecord, context: SourceContext) -> dict[str, Any]:
     dataset["resources"] = [_resource(resource, context.mode)
                             for resource in record.dataset.get("resources") or []
                             if isinstance(resource, Mapping)]
-    terms = context.terms
     dataset["type"] = "dataset"
     dataset["owner_org"] = context.owner_org
-    if terms is not None:
-        dataset["convention"] = terms.reference
-    diffusion = "public"
-    if terms is not None and terms.diffusion and not context.open_data_only:
-        diffusion = terms.diffusion
-    dataset["diffusion"] = diffusion
-    if terms is not None and terms.licence_id:
-        dataset["license_id"] = terms.licence_id
-    if diffusion != "public":
-        dataset["diffusion_basis"] = "convention"
-    dataset["private"] = diffusion in NON_PUBLIC
+    dataset.update(convention_fields(context))
     dataset["source_portal"] = context.portal
     if record.remote_url:
         dataset["canonical_url"] = record.remote_url
@@ -101,6 +90,27 @@ def stamp(record: MappedRecord, context: SourceContext) -> dict[str, Any]:
     dataset["harvest_source"] = context.source_name
     dataset["harvest_remote_id"] = record.remote_id
     return dataset
+
+
+def convention_fields(context: SourceContext) -> dict[str, Any]:
+    """What the source's convention decides of a dataset written under it:
+    ``convention``, ``diffusion`` (public for a source of open data),
+    ``license_id``, ``diffusion_basis`` and ``private``. A delivery
+    (``amp_delivery``) sets them on the data item's dataset it feeds."""
+    terms = context.terms
+    fields: dict[str, Any] = {}
+    if terms is not None:
+        fields["convention"] = terms.reference
+    diffusion = "public"
+    if terms is not None and terms.diffusion and not context.open_data_only:
+        diffusion = terms.diffusion
+    fields["diffusion"] = diffusion
+    if terms is not None and terms.licence_id:
+        fields["license_id"] = terms.licence_id
+    if diffusion != "public":
+        fields["diffusion_basis"] = "convention"
+    fields["private"] = diffusion in NON_PUBLIC
+    return fields
 
 
 def check_licence(dataset: dict[str, Any], terms: ConventionTerms | None,
