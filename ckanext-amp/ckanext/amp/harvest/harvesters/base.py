@@ -177,10 +177,6 @@ class AmpHarvester(HarvesterBase):
         return True
 
     def import_stage(self, harvest_object: Any) -> bool | str:
-        with messages.portal_request():
-            return self._import(harvest_object)
-
-    def _import(self, harvest_object: Any) -> bool | str:
         if harvest_object.import_finished is not None:
             # A second delivery of an object already imported (a consumer that
             # stopped before acknowledging it, a message re-sent by
@@ -189,6 +185,10 @@ class AmpHarvester(HarvesterBase):
             log.info("amp harvest: object %s was already imported, message ignored",
                      harvest_object.id)
             return harvest_object.report_status != "errored"
+        with messages.portal_request():
+            return self._import(harvest_object)
+
+    def _import(self, harvest_object: Any) -> bool | str:
         try:
             content = json.loads(harvest_object.content or "{}")
         except ValueError:

@@ -44,7 +44,7 @@ from ckanext.amp.common.harvest.fetch import FetchError, decompress_file, redact
 from ckanext.amp.common.harvest.sources import ConfigError, SourceConfig
 from ckanext.amp.common.harvest.stamping import ConventionTerms, check_licence, convention_fields
 from ckanext.amp.harvest import messages, model as amp_model, options
-from ckanext.amp.harvest.harvesters.base import (AmpHarvester, GatherStop, JobContext, Listing,
+from ckanext.amp.harvest.harvesters.base import (QUEUED, AmpHarvester, GatherStop, JobContext, Listing,
                                                  _error_summary)
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,7 @@ class AmpDeliveryHarvester(AmpHarvester):
             object_id = str(uuid.uuid4())
             objects.append({"id": object_id, "guid": guid, "current": False, "gathered": now,
                             "content": json.dumps(content, ensure_ascii=False),
-                            "state": "WAITING", "harvest_job_id": job.id,
+                            "state": QUEUED, "harvest_job_id": job.id,
                             "harvest_source_id": context.source_id, "package_id": None,
                             "retry_times": 0, "report_status": None})
             return object_id
