@@ -118,6 +118,8 @@ setup(
             "amp_harvest = ckanext.amp.harvest.plugin:AmpHarvestPlugin",
             "amp_dcat_harvester = ckanext.amp.harvest.plugin:AmpDcatHarvesterPlugin",
             "amp_ckan_harvester = ckanext.amp.harvest.plugin:AmpCkanHarvesterPlugin",
+            "amp_ods_harvester = ckanext.amp.harvest.plugin:AmpOdsHarvesterPlugin",
+            "amp_csw_harvester = ckanext.amp.harvest.plugin:AmpCswHarvesterPlugin",
             "amp_delivery_harvester = ckanext.amp.harvest.plugin:AmpDeliveryHarvesterPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
             "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",

@@ -19,7 +19,7 @@ from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestJob, HarvestObject
 
 PLUGINS = ("amp_search amp_harvest harvest amp_dcat_harvester amp_ckan_harvester "
-           "amp_delivery_harvester "
+           "amp_ods_harvester amp_csw_harvester amp_delivery_harvester "
            "amp_schema scheming_datasets scheming_organizations")
 
 

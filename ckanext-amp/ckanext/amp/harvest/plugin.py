@@ -1,7 +1,7 @@
 """amp_harvest: the machinery every source type shares (actions, job page,
 preview, retention, the configuration kept from non-editors), and one
 ckanext-harvest harvester plugin per source type (``amp_dcat_harvester``,
-``amp_ckan_harvester``): ckanext-harvest finds a harvester as one
+``amp_ckan_harvester``, ``amp_ods_harvester``, ``amp_csw_harvester``): ckanext-harvest finds a harvester as one
 ``IHarvester`` implementation with one ``info()['name']``, so each source
 type is its own plugin. List ``amp_harvest`` before ``harvest`` in
 ``ckan.plugins``: its job page and source buttons override
@@ -16,13 +16,15 @@ import ckan.plugins.toolkit as toolkit
 
 from ckanext.amp.harvest import cli, helpers, views
 from ckanext.amp.harvest.harvesters.ckan import AmpCkanHarvester
+from ckanext.amp.harvest.harvesters.csw import AmpCswHarvester
 from ckanext.amp.harvest.harvesters.dcat import AmpDcatHarvester
 from ckanext.amp.harvest.harvesters.delivery import AmpDeliveryHarvester
+from ckanext.amp.harvest.harvesters.ods import AmpOdsHarvester
 from ckanext.amp.harvest.logic import action, auth
 from ckanext.amp.translation import SharedCatalogue
 
-__all__ = ["AmpCkanHarvesterPlugin", "AmpDcatHarvesterPlugin", "AmpHarvestPlugin",
-           "AmpDeliveryHarvesterPlugin"]
+__all__ = ["AmpCkanHarvesterPlugin", "AmpCswHarvesterPlugin", "AmpDcatHarvesterPlugin",
+           "AmpDeliveryHarvesterPlugin", "AmpHarvestPlugin", "AmpOdsHarvesterPlugin"]
 
 
 @toolkit.blanket.config_declarations
@@ -87,3 +89,11 @@ class AmpCkanHarvesterPlugin(AmpCkanHarvester):
 
 class AmpDeliveryHarvesterPlugin(AmpDeliveryHarvester):
     """Source type ``amp_delivery`` (files delivered under a convention)."""
+
+
+class AmpOdsHarvesterPlugin(AmpOdsHarvester):
+    """Source type ``amp_ods`` (an OpenDataSoft portal, Explore API v2.1)."""
+
+
+class AmpCswHarvesterPlugin(AmpCswHarvester):
+    """Source type ``amp_csw`` (a CSW 2.0.2 geocatalogue, ISO 19139)."""
