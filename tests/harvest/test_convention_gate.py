@@ -8,14 +8,10 @@ from __future__ import annotations
 import json
 
 import pytest
-import sqlalchemy as sa
 
 from ckan import model
 from ckan.tests import factories, helpers
 from ckanext.harvest.model import HarvestObject
-
-from ckanext.amp.access import model as access_model
-from ckanext.amp.conventions import model as conventions_model
 
 import catalogues
 import harvest_helpers as hh
@@ -32,19 +28,6 @@ pytestmark = [
 
 #: Remote records that claim to be public under Licence Ouverte 2.0.
 RECORDS = catalogues.demo_datasets()[30:34]
-
-
-@pytest.fixture
-def conventions_tables(clean_db, migrate_db_for):
-    """amp_conventions' and amp_access' tables, empty (CKAN's database reset
-    drops them the first time only)."""
-    migrate_db_for("amp_conventions")
-    migrate_db_for("amp_access")
-    names = [table.name for metadata in (conventions_model.metadata, access_model.metadata)
-             for table in metadata.sorted_tables]
-    # amp_access_log is append-only (a trigger refuses DELETE, not TRUNCATE).
-    model.Session.execute(sa.text(f"TRUNCATE {', '.join(names)} CASCADE"))
-    model.Session.commit()
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import sqlalchemy as sa
 
 from ckan import model
 from ckan.plugins import toolkit
@@ -62,13 +61,7 @@ def convention_fields(reference: str = REFERENCE, **fields):
 
 
 @pytest.fixture
-def world(clean_db, migrate_db_for, sysadmin, ckan_config, partner):
-    migrate_db_for("amp_conventions")
-    from ckanext.amp.conventions import model as tables
-
-    names = ", ".join(table.name for table in tables.metadata.sorted_tables)
-    model.Session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
-    model.Session.commit()
+def world(conventions_tables, sysadmin, ckan_config, partner):
     ckan_config["ckanext.amp.harvest.allowed_hosts"] = partner.host
     metropole = helpers.call_action("organization_create", context={"user": sysadmin["name"]},
                                     name="metropole-aix-marseille-provence",

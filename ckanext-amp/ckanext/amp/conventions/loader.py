@@ -171,7 +171,17 @@ def load_file(path: Path, context: dict[str, Any], report: Report,
             lines.append(f"  {where}champ « {field_path or 'convention'} » : {text}")
         raise LoadError("\n".join(lines)) from None
     getattr(report, outcome).append(reference)
-    _sync_sources(reference, content.get("sources") or [], context, report)
+    words = {"created": "créée", "updated": "mise à jour", "unchanged": "inchangée"}
+    try:
+        _sync_sources(reference, content.get("sources") or [], context, report)
+    except toolkit.ValidationError as error:
+        # amp_harvest checks every source before writing any.
+        lines = [f"{path} : convention « {reference} » {words[outcome]}, mais ses sources de "
+                 f"moissonnage sont refusées, aucune n’a été écrite :"]
+        for field_path, text in validators.flatten(error.error_dict):
+            name = field_path.split(".")[0].split("[")[0] or "?"
+            lines.append(f"  source « {name} » : {text}")
+        raise LoadError("\n".join(lines)) from None
     return outcome
 
 

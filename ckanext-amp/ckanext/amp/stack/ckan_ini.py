@@ -192,6 +192,7 @@ use = config:{base}
 {secret_lines}
 ckan.site_url = {site_url}
 ckan.storage_path = {storage}
+ckanext.amp.harvest.delivery_root = {deliveries}
 ckan.devserver.host = {host}
 ckan.devserver.port = {port}
 sqlalchemy.url = {sqlalchemy_url}
@@ -202,7 +203,7 @@ ckan.plugins = {plugins}
 
 
 def render_run_ini(*, secrets_map: dict[str, str], site_url: str, storage: Path,
-                   host: str, port: int, sqlalchemy_url: str, redis_url: str,
+                   deliveries: Path, host: str, port: int, sqlalchemy_url: str, redis_url: str,
                    plugins: Iterable[str], secrets_file: Path,
                    base: Path = BASE_INI) -> str:
     def escape(value: str) -> str:  # ini values go through % interpolation
@@ -214,6 +215,7 @@ def render_run_ini(*, secrets_map: dict[str, str], site_url: str, storage: Path,
         secret_lines="\n".join(f"{k} = {escape(v)}" for k, v in sorted(secrets_map.items())),
         site_url=escape(site_url),
         storage=escape(str(storage)),
+        deliveries=escape(str(deliveries)),
         host=host,
         port=port,
         sqlalchemy_url=escape(sqlalchemy_url),
@@ -229,9 +231,10 @@ def write_run_ini(settings, *, sqlalchemy_url: str, redis_url: str,
     if plugins is None:
         plugins = enabled_plugins(BASE_INI)
     settings.storage.mkdir(parents=True, exist_ok=True)
+    settings.deliveries.mkdir(parents=True, exist_ok=True)
     text = render_run_ini(
         secrets_map=load_or_create_secrets(settings.secrets_file),
-        site_url=settings.site_url, storage=settings.storage,
+        site_url=settings.site_url, storage=settings.storage, deliveries=settings.deliveries,
         host=settings.host, port=settings.port,
         sqlalchemy_url=sqlalchemy_url, redis_url=redis_url,
         plugins=plugins, secrets_file=settings.secrets_file)

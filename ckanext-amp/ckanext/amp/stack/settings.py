@@ -99,6 +99,11 @@ class Settings:
         return self.home / "storage"
 
     @property
+    def deliveries(self) -> Path:
+        """The folder of file deliveries (``ckanext.amp.harvest.delivery_root``)."""
+        return self.home / "livraisons"
+
+    @property
     def logs(self) -> Path:
         return self.home / "logs"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from ckanext.amp.common.messages import TranslatableError
 
-__all__ = ["FolderError", "FolderFile", "Listing", "list_folder", "read_folder_file",
-           "resolve_folder"]
+__all__ = ["FolderError", "FolderFile", "Listing", "create_folder", "list_folder",
+           "read_folder_file", "resolve_folder"]
 
 #: Suffixes of files being written (browsers, FTP and SFTP clients, editors).
 IN_PROGRESS_SUFFIXES = (".part", ".partial", ".tmp", ".temp", ".crdownload", ".filepart",
@@ -84,6 +84,24 @@ def resolve_folder(root: str | Path | None, folder: str) -> Path:
     if not real.is_dir():
         raise FolderError("The folder {folder} does not exist", folder=text)
     return real
+
+
+def create_folder(root: str | Path | None, folder: str) -> Path:
+    """Create ``folder`` (relative to ``root``, inside it) if it is missing,
+    as ``ckan amp conventions load`` does for the folders its sources
+    watch; returns its real path. An absolute folder, or one that would
+    leave the root, is never created: :class:`FolderError`."""
+    real_root = _real_root(root)
+    text = str(folder or "").strip()
+    candidate = Path(text)
+    if not text or "\0" in text or candidate.is_absolute() or ".." in candidate.parts:
+        raise FolderError("The option folder must be a folder under {root}", root=str(root))
+    target = Path(os.path.realpath(real_root / candidate))
+    if not _inside(target, real_root):
+        raise FolderError("The folder {folder} is outside the folder of deliveries {root}: "
+                          "refused", folder=text, root=str(root).strip())
+    target.mkdir(parents=True, exist_ok=True)
+    return resolve_folder(root, text)
 
 
 def _skipped(name: str) -> bool:

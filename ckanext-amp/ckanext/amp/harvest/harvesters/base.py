@@ -125,6 +125,11 @@ class AmpHarvester(HarvesterBase):
     def check_type_config(self, config: SourceConfig) -> None:
         """Raise :class:`ConfigError` for a bad option of this type."""
 
+    def prepare_source(self, config: Mapping[str, Any]) -> None:
+        """Make ready on this machine what a source described in a
+        ``harvesters/*.yaml`` file needs, before it is checked
+        (``amp_harvest_source_sync``). Nothing by default."""
+
     def credential_headers(self, config: SourceConfig, secret: str) -> dict[str, str]:
         header = str(config.extra.get("credential_header") or "Authorization")
         prefix = str(config.extra.get("credential_prefix") or "").strip()

@@ -149,6 +149,17 @@ class AmpDeliveryHarvester(AmpHarvester):
             except watched.FolderError as error:
                 raise ConfigError(error.msgid, **error.params) from None
 
+    def prepare_source(self, config: Mapping[str, Any]) -> None:
+        """The watched folder of a source loaded from ``harvesters/``, created
+        under the folder of deliveries when it is missing (a folder that
+        cannot be created is reported by :meth:`check_type_config`)."""
+        folder = config.get("folder")
+        if isinstance(folder, str) and folder.strip() and options.delivery_root():
+            try:
+                watched.create_folder(options.delivery_root(), folder)
+            except (watched.FolderError, OSError) as error:
+                log.info("amp delivery: folder %s not created: %s", folder, error)
+
     # -- the gate, then the item ---------------------------------------------------
     def job_context(self, source: Any, job_id: str | None = None) -> DeliveryContext:
         base = super().job_context(source, job_id=job_id)

@@ -189,6 +189,9 @@ def amp_harvest_source_sync(context: dict[str, Any], data_dict: dict[str, Any]) 
         if harvester is None:
             raise toolkit.ValidationError({desired["name"]: [toolkit._(
                 "Unknown harvest source type {type}").format(type=desired["source_type"])]})
+        harvester_prepare = getattr(harvester, "prepare_source", None)
+        if harvester_prepare is not None:
+            harvester_prepare(json.loads(desired["config"]))
         try:
             harvester.validate_config(desired["config"])
         except ValueError as error:
