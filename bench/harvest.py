@@ -20,7 +20,8 @@ our ``amp_ckan`` (API). Each goes through four jobs:
    harvesters withdraw them at once: the sources have ``grace_days: 0``).
 
 A job is timed from its creation to ckanext-harvest marking it finished
-(``harvester run``, polled every 0.5 s, as the scheduler does). The jobs
+(``harvester run``, asked every 0.5 s once the gather is over and the fetch
+queue is empty, so that it never re-sends objects being published). The jobs
 run through the real Redis queues and the real consumers
 (``ckan harvester gather-consumer`` / ``fetch-consumer``, one of each, in
 their own processes); the peak resident memory of each consumer during
@@ -349,12 +350,23 @@ def run_job(source_id: str, consumers: list[Consumer], timeout: float) -> tuple[
     for consumer in consumers:
         consumer.reset()
     started = time.perf_counter()
+    from ckanext.harvest import queue
+
+    redis = queue.get_connection()
     job = action("harvest_job_create", source_id=source_id, run=True)
     while True:
         time.sleep(0.5)
-        action("harvest_jobs_run", source_id=source_id)
         model.Session.remove()
         shown = action("harvest_job_show", id=job["id"])
+        # `harvester run` re-sends the WAITING objects it does not find in the
+        # fetch queue: called while a gather publishes its ids (every 0.5 s
+        # here, every few minutes in production), it would queue a stock
+        # harvester's objects twice (docs/decisions/0008-harvest.md). Ask it
+        # only once the gather is over and its ids all taken from the queue.
+        if shown["gather_finished"] and not redis.llen(queue.get_fetch_routing_key()):
+            action("harvest_jobs_run", source_id=source_id)
+            model.Session.remove()
+            shown = action("harvest_job_show", id=job["id"])
         if shown["status"] == "Finished":
             break
         if time.perf_counter() - started > timeout:
