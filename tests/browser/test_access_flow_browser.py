@@ -20,7 +20,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from playwright.sync_api import expect
 
-from support.browser import assert_french, login
+from support.browser import assert_french, ckan_ready, login
 
 REFERENCE = "SYMCRAU-AMP-2025"
 UNDERTAKING = ("Je soussigné(e) m’engage à n’utiliser les données de la nappe de Crau que "
@@ -225,6 +225,7 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
     # Both restricted datasets of the producer may be covered: only this one is.
     expect(decider.locator("#field-dataset-volumes-captages-crau")).to_be_checked()
     expect(decider.locator("#field-dataset-niveaux-piezometriques-crau")).not_to_be_checked()
+    ckan_ready(decider)
     screenshot("7-decision-form", decider)
     assert_french(decider, ".main", ignore=["sha"])
     decider.locator("#field-decision-grant").check()
@@ -247,6 +248,7 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
     expect(mine).to_have_count(1)
     expect(mine.first).to_contain_text("Accordée")
     expect(mine.first).to_contain_text(f"En cours — jusqu’au {fr(in_days(60))}")
+    ckan_ready(page)
     screenshot("8-my-requests-granted", page)
     assert_french(page)
 
@@ -256,6 +258,7 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
     page.locator(".resource-item a.heading").first.click()
     button = page.locator(".main a.btn.resource-url-analytics")
     expect(button).to_contain_text("Télécharger")
+    ckan_ready(page)
     screenshot("9-resource-granted", page)
     assert_french(page, ".main", ignore=["volumes", "csv"])
     with page.expect_download() as download:
@@ -265,7 +268,7 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
 
     # The download is in the audit log, under the grant.
     decider.goto("/organization/symcrau")
-    decider.locator(".main").get_by_role("link", name="Journal des accès").click()
+    decider.locator(".main").get_by_role("link", name="Journal d’accès").click()
     decider.locator("#field-type").select_option("download")
     decider.locator(".amp-access-log-filters button[type=submit]").click()
     lines = decider.locator("table.amp-access-log tbody tr")
@@ -274,6 +277,9 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
     expect(lines.first).to_contain_text("Jeanne Martin")
     expect(lines.first).to_contain_text("Volumes journaliers")
     expect(lines.first).to_contain_text(volumes["title"])
+    expect(lines.first).to_contain_text("fichier déposé sur le portail")
+    expect(lines.first).to_contain_text("autorisation d’accès")
+    ckan_ready(decider)
     screenshot("10-access-log", decider)
     assert_french(decider)
     [grant] = portal.action("amp_grant_list", {"dataset_id": volumes["id"]})
@@ -286,6 +292,7 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
     row = decider.locator(f"#grant-{grant['id']}")
     expect(row).to_contain_text("Jeanne Martin")
     expect(row).to_contain_text("En cours")
+    ckan_ready(decider)
     screenshot("11-grants", decider)
     assert_french(decider)
     # A revocation needs its reason.
@@ -361,6 +368,7 @@ def test_a_refusal_and_its_reason(portal, smtp, people, piezometry, new_page, sc
     row.get_by_role("link", name="Voir").click()
     expect(page.locator(".amp-access-reason")).to_have_text(
         "Ces données ne couvrent pas le périmètre de votre étude.")
+    ckan_ready(page)
     screenshot("4-refused-request", page)
     assert_french(page, ".main", ignore=["sha"])
     # Still no data for her.
@@ -384,11 +392,14 @@ def test_a_request_that_is_not_yours(portal, people, convention, volumes, new_pa
     # Another user's request: refused, in French, nothing of it shown.
     response = page.goto(f"/demandes-acces/{pending['id']}")
     assert response.status == 403
+    expect(page.locator(".main h1")).to_have_text("403 Accès refusé")
     expect(page.locator("body")).not_to_contain_text("Bureau d’études Hydro-Crau")
     screenshot("1-other-users-request", page)
     assert_french(page)
     # A forged id: not found.
     assert page.goto(f"/demandes-acces/{uuid.uuid4()}").status == 404
+    expect(page.locator(".main h1")).to_have_text("404 Page introuvable")
+    expect(page.locator(".main")).to_contain_text("Demande d’accès introuvable")
     screenshot("2-unknown-request", page)
     assert_french(page)
     # Nor may she decide on it: the decision form posted from her own
