@@ -305,6 +305,7 @@ def test_request_grant_download_revoke(portal, smtp, people, volumes, piezometry
     expect(decider.locator(".flash-messages")).to_contain_text("Autorisation révoquée")
     expect(decider.locator(f"#grant-{grant['id']}")).to_contain_text("Révoquée")
     expect(decider.locator(f"#grant-{grant['id']}")).to_contain_text("Fin anticipée de l’étude.")
+    ckan_ready(decider)
     screenshot("12-grant-revoked", decider)
     assert_french(decider)
 
@@ -343,6 +344,7 @@ def test_a_refusal_and_its_reason(portal, smtp, people, piezometry, new_page, sc
     # A refusal without its reason is refused, in French.
     decider.locator("#amp-access-decision button[name=save]").click()
     expect(decider.locator(".amp-access-errors")).to_be_visible()
+    ckan_ready(decider)
     screenshot("1-refusal-without-reason", decider)
     assert_french(decider, ".amp-access-errors")
     assert portal.action("amp_access_request_show", {"id": request_id})["status"] == "pending"
@@ -352,6 +354,7 @@ def test_a_refusal_and_its_reason(portal, smtp, people, piezometry, new_page, sc
     expect(decider.locator(".flash-messages")).to_contain_text("Décision enregistrée")
     decider.goto("/organization/symcrau/demandes-acces?statut=refused")
     expect(decider.locator("table.amp-access-requests tbody tr")).to_have_count(1)
+    ckan_ready(decider)
     screenshot("2-refused-requests", decider)
     assert_french(decider)
 
