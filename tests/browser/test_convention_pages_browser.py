@@ -175,6 +175,8 @@ def test_a_conventions_page(portal, conventions, page, screenshot):
     page.get_by_role("link", name=REFERENCE).click()
     expect(page).to_have_url(re.compile(f"{URL}$"))
     ckan_ready(page)
+    # Still logged in, as the header says (it once forgot it on this page).
+    expect(page.locator(".account.authed")).to_contain_text("amp-admin")
     main = page.locator(".primary")
     expect(main.locator("h1")).to_have_text(SYMCRAU["title"])
     expect(main.locator(".amp-convention-state").first).to_have_text("En vigueur")
@@ -222,6 +224,7 @@ def test_a_conventions_page(portal, conventions, page, screenshot):
 def test_a_party_member_reads_without_editing(portal, conventions, member, page, screenshot):
     login(page, member)
     page.goto(URL)
+    expect(page.locator(".account.authed")).to_contain_text("Claire Fabre")
     main = page.locator(".primary")
     expect(main.locator("h1")).to_have_text(SYMCRAU["title"])
     expect(main).to_contain_text("Données échangées")
@@ -281,6 +284,7 @@ def test_edit_form(portal, conventions, page, screenshot):
     errors = page.locator(".amp-form-errors")
     expect(errors).to_contain_text(re.compile(
         r"La signature \(\S+\) est postérieure à la notification \(\S+\)"))
+    expect(errors.locator("li")).to_have_text(re.compile(r"^Date de signature : La signature"))
     expect(page.locator("#field-date_signed")).to_have_class(re.compile("is-invalid"))
     expect(page.locator("#field-title")).to_have_value("Titre qui ne doit pas être enregistré")
     screenshot("2-edit-refused", full_page=False)
