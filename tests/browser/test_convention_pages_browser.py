@@ -196,6 +196,8 @@ def test_a_conventions_page(portal, conventions, page, screenshot):
     usage = main.locator("ul.amp-usage")
     expect(usage).to_contain_text("Un tiers ne reçoit les données que sur demande expresse")
     expect(usage).to_contain_text("Charte métropolitaine de la donnée")
+    expect(main.locator(".amp-licence")).to_have_text("Usage réservé aux parties de la convention")
+    expect(main.locator(".amp-diffusion")).to_have_text(re.compile("^Restreint"))
     # The data items, their deliveries expected and received.
     volumes = main.locator("[data-item=volumes-captages]")
     expect(volumes).to_contain_text("semestriel")
@@ -273,6 +275,7 @@ def test_edit_form(portal, conventions, page, screenshot):
     ckan_ready(page)
     expect(page.locator("#field-title")).to_have_value(SYMCRAU["title"])
     expect(page.locator("#field-items")).to_contain_text("key: volumes-captages")
+    expect(page.locator("#field-diffusion option:checked")).to_have_text(re.compile("^Restreint"))
     screenshot("1-edit-form")
     # The YAML box's keys, and licences' names (« … Dedication and License »).
     assert_french(page, ".primary", ignore=["key", "title", "dataset", "license", "and"])
