@@ -254,6 +254,8 @@ def test_anonymous_sees_conventions_in_force_as_summaries(portal, conventions, p
     expect(main).to_contain_text("Résumé public d’une convention en vigueur")
     expect(main).to_contain_text("Un tiers ne reçoit les données que sur demande expresse")
     expect(main.locator(".amp-end-date")).to_have_text(fr(END))
+    expect(main.locator("dl.amp-dates")).to_contain_text(fr(NEXT_RENEWAL))
+    expect(main.locator("dl.amp-dates")).not_to_contain_text("non renseigné")
     for hidden in ("Données échangées", "Acte d’engagement des tiers", "Martine VASSAL"):
         expect(main).not_to_contain_text(hidden)
     assert main.locator(".amp-timeline").count() == 0
