@@ -50,8 +50,11 @@ def guard() -> Any:
     found = perms.access(facts, perms.dataset_facts(package))
     if found.data or not found.record:
         return None  # CKAN's own views answer (the record's 404 included)
+    # The templates' helpers (the request button's address) read a dict.
+    pkg = {"id": package.id, "name": package.name, "title": package.title,
+           "type": package.type, "owner_org": package.owner_org}
     return toolkit.render("amp/access/withheld.html", {
-        "pkg": package, "resource": resource,
+        "pkg": pkg, "resource": resource,
     }), 403
 
 

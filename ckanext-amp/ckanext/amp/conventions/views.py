@@ -108,6 +108,7 @@ def read(reference: str):
         "convention": convention, "datasets": datasets, "schedule": items,
         "late": (deliveries or {}).get("late", []),
         "can_edit": _can("amp_convention_update", {"id": convention["id"]}),
+        "licence_titles": dict(_licences()), "diffusion_labels": _diffusion_labels(),
     })
 
 
@@ -172,6 +173,17 @@ def _organizations() -> list[dict[str, str]]:
         _context(), {"all_fields": True, "sort": "title asc", "limit": 1000})
 
 
+def _lang() -> str:
+    return "en" if str(toolkit.h.lang() or "").startswith("en") else "fr"
+
+
+def _diffusion_labels() -> dict[str, str]:
+    """The diffusion levels' labels in the page's language (codes are no words)."""
+    from ckanext.amp.common.diffusion import LEVELS
+
+    return {code: level.label(_lang()) for code, level in LEVELS.items()}
+
+
 def _licences() -> list[tuple[str, str]]:
     from ckan import model
 
@@ -186,7 +198,7 @@ def _render_form(values: Mapping[str, Any], errors: list[tuple[str, str]], mode:
         "items_invalid": any(path.startswith("items") for path, _ in errors),
         "mode": mode, "convention": convention, "organizations": _organizations(),
         "licences": _licences(), "kinds": lifecycle.KINDS, "roles": schema.PARTY_ROLES,
-        "diffusions": schema.DIFFUSION_LEVELS,
+        "diffusions": schema.DIFFUSION_LEVELS, "diffusion_labels": _diffusion_labels(),
     })
 
 
