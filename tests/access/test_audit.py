@@ -2,18 +2,15 @@
 attestation of anonymisation, grants, revocations and decisions, and the
 action that lists it for the producer's admins.
 
-The datastore runs for real: a database of its own on the test server, with
-a read-only role, set up as CKAN's ``datastore set-permissions`` says.
+The datastore runs for real: ``amp-stack test`` gives it a database of its
+own on the test server and a read-only role, set up as CKAN's ``datastore
+set-permissions`` says (CKAN_DATASTORE_WRITE_URL / CKAN_DATASTORE_READ_URL).
 """
 from __future__ import annotations
 
 import os
-import uuid
 
-import psycopg2
 import pytest
-import sqlalchemy as sa
-from psycopg2 import sql
 
 from ckan import model
 from ckan.plugins import toolkit
@@ -21,7 +18,6 @@ from ckan.tests import helpers
 
 from access_world import PLUGINS, api, headers, in_days, request_fields, world  # noqa: F401
 from ckanext.amp.access.model import AccessLog
-from ckanext.amp.stack import services
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS + " datastore"),
@@ -30,48 +26,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(autouse=True)
 def datastore_db():
-    """A datastore database and its read-only role on the test server."""
-    admin_url = os.environ.get("AMP_TEST_PG_ADMIN_URL") or os.environ.get("CKAN_SQLALCHEMY_URL")
-    if not admin_url:
-        pytest.fail("no PostgreSQL server: run the suite with `make test`")
-    suffix = uuid.uuid4().hex[:8]
-    name, reader = f"amp_datastore_{suffix}", f"amp_datastore_ro_{suffix}"
-    services.ensure_database(admin_url, name)
-    write_url = services.with_database(admin_url, name)
-    parts = psycopg2.extensions.parse_dsn(write_url)
-    from ckanext.datastore.cli import permissions_sql
-
-    script = permissions_sql(maindb=services.database_of(os.environ["CKAN_SQLALCHEMY_URL"]),
-                             datastoredb=name, mainuser=parts["user"], writeuser=parts["user"],
-                             readuser=reader)
-    connection = psycopg2.connect(write_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'lecture'").format(
-            sql.Identifier(reader)))
-        cursor.execute("\n".join(line for line in script.splitlines()
-                                 if not line.startswith("\\connect")))
-    connection.close()
-    read_url = sa.engine.make_url(write_url).set(username=reader, password="lecture") \
-        .render_as_string(hide_password=False)
-    try:
-        yield {"write": write_url, "read": read_url}
-    finally:
-        services.drop_database(admin_url, name)
-        connection = psycopg2.connect(admin_url)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(reader)))
-        connection.close()
-
-
-@pytest.fixture
-def ckan_config(ckan_config, datastore_db, monkeypatch):
-    monkeypatch.setitem(ckan_config, "ckan.datastore.write_url", datastore_db["write"])
-    monkeypatch.setitem(ckan_config, "ckan.datastore.read_url", datastore_db["read"])
-    return ckan_config
+    if not os.environ.get("CKAN_DATASTORE_WRITE_URL"):
+        pytest.fail("no datastore database: run the suite with `make test`")
 
 
 def _lines(kind: str) -> list[AccessLog]:

@@ -113,22 +113,27 @@ _BUILT: dict[str, World] = {}
 @pytest.fixture
 def world(reset_db, migrate_db_for, reset_index) -> World:
     if "world" not in _BUILT:
-        reset_db()
-        migrate_db_for("activity")
-        migrate_db_for("amp_access")
-        migrate_db_for("amp_conventions")
-        from ckan import model
-        from ckanext.amp.conventions import model as convention_tables
-        import sqlalchemy as sa
-
-        model.Session.execute(sa.text(
-            "TRUNCATE amp_access_log, amp_grant, amp_access_request RESTART IDENTITY CASCADE"))
-        names = ", ".join(table.name for table in convention_tables.metadata.sorted_tables)
-        model.Session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
-        model.Session.commit()
-        reset_index()
-        _BUILT["world"] = build_world()
+        _BUILT["world"] = fresh_world(reset_db, migrate_db_for, reset_index)
     return _BUILT["world"]
+
+
+def fresh_world(reset_db, migrate_db_for, reset_index) -> World:
+    """Empty database and index, then :func:`build_world` (CKAN's fixtures
+    given; tests/access/test_datastore_channel.py builds its own too)."""
+    reset_db()
+    migrate_db_for("activity")
+    migrate_db_for("amp_access")
+    migrate_db_for("amp_conventions")
+    from ckan import model
+    from ckanext.amp.conventions import model as convention_tables
+
+    model.Session.execute(sa.text(
+        "TRUNCATE amp_access_log, amp_grant, amp_access_request RESTART IDENTITY CASCADE"))
+    names = ", ".join(table.name for table in convention_tables.metadata.sorted_tables)
+    model.Session.execute(sa.text(f"TRUNCATE {names} CASCADE"))
+    model.Session.commit()
+    reset_index()
+    return build_world()
 
 
 def build_world() -> World:

@@ -223,3 +223,49 @@ def test_embedded_postgres_and_redis_start_answer_and_stop(tmp_path):
     assert not services.ping_redis(stack.redis_url, timeout=0.5)
     with pytest.raises(psycopg2.OperationalError):
         psycopg2.connect(stack.sqlalchemy_url, connect_timeout=2)
+
+
+@pytest.mark.integration
+def test_the_datastore_reader_may_only_read_the_datastore(tmp_path):
+    import psycopg2
+
+    stack = services.start_services(tmp_path, database="amp_stack_ckan")
+    try:
+        datastore = services.ensure_datastore(stack.admin_url, stack.sqlalchemy_url,
+                                              database="amp_stack_datastore",
+                                              reader="amp_stack_reader", password="lecture")
+        # Idempotent: `make run` calls it at every start.
+        assert services.ensure_datastore(stack.admin_url, stack.sqlalchemy_url,
+                                         database="amp_stack_datastore",
+                                         reader="amp_stack_reader").read_url.startswith(
+            "postgresql://amp_stack_reader@")
+        for url, table in ((datastore.write_url, "mesures"), (stack.sqlalchemy_url, "secret")):
+            conn = psycopg2.connect(url)
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(f"CREATE TABLE {table} (v text); INSERT INTO {table} VALUES ('x')")
+            conn.close()
+        reader = psycopg2.connect(datastore.read_url)
+        reader.autocommit = True
+        with reader.cursor() as cur:
+            cur.execute("SELECT v FROM mesures")
+            assert cur.fetchall() == [("x",)]
+            cur.execute('SELECT count(*) FROM "_table_metadata"')
+            for statement in ("CREATE TABLE autre (v text)", "INSERT INTO mesures VALUES ('y')"):
+                with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                    cur.execute(statement)
+        reader.close()
+        elsewhere = services.with_user(stack.sqlalchemy_url, "amp_stack_reader")
+        try:
+            conn = psycopg2.connect(elsewhere)
+        except psycopg2.OperationalError:
+            pass  # no CONNECT on CKAN's database
+        else:
+            with conn.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                cur.execute("SELECT v FROM secret")
+            conn.close()
+        services.drop_datastore(stack.admin_url, datastore)
+        with pytest.raises(psycopg2.OperationalError):
+            psycopg2.connect(datastore.read_url, connect_timeout=2)
+    finally:
+        stack.stop()

@@ -364,6 +364,7 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="amp-test-"))
     external_url = os.environ.get("CKAN_SQLALCHEMY_URL") or None
     services = None
+    datastore: Optional[svc.Datastore] = None
     created_db: Optional[str] = None
     signal.signal(signal.SIGTERM, _raise_interrupt)
     code = 1
@@ -381,6 +382,13 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
                                           database=TEST_DB)
             if created_db:
                 services.admin_url = admin_url
+            # CKAN's DataStore (for the tests that load it): a database next
+            # to the test one and a role that may only read it.
+            datastore = svc.ensure_datastore(
+                services.admin_url, services.sqlalchemy_url,
+                database=svc.database_of(services.sqlalchemy_url) + "_datastore",
+                reader=f"amp_test_reader_{secrets.token_hex(4)}",
+                password=secrets.token_urlsafe(12))
         except svc.ServiceError as exc:
             raise StackError(str(exc), exc.log_path)
         except Exception as exc:
@@ -389,6 +397,8 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
         env = child_env(CKAN_SQLALCHEMY_URL=services.sqlalchemy_url,
                         CKAN_REDIS_URL=services.redis_url,
                         AMP_TEST_PG_ADMIN_URL=services.admin_url,
+                        CKAN_DATASTORE_WRITE_URL=datastore.write_url,
+                        CKAN_DATASTORE_READ_URL=datastore.read_url,
                         AMP_TEST_ARTIFACTS=str(artifacts),
                         AMP_HOME=str(tmp / "home"),
                         CKAN_STORAGE_PATH=str(tmp / "storage"))
@@ -437,6 +447,11 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if datastore is not None and created_db:
+            try:
+                svc.drop_datastore(admin_url, datastore)
+            except Exception as exc:  # pragma: no cover - reported, not fatal
+                click.secho(f"base {datastore.database} non supprimée : {exc}", err=True)
         if services is not None:
             services.stop()
         if created_db:

@@ -96,6 +96,97 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.close()
 
 
+def with_user(url: str, user: str, password: Optional[str] = None) -> str:
+    """The same server and database URL, another role."""
+    from urllib.parse import quote
+
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    who = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return urlunsplit(parts._replace(netloc=f"{who}@{host}"))
+
+
+@dataclasses.dataclass(frozen=True)
+class Datastore:
+    """CKAN's DataStore on the stack's server: ``ckan.datastore.write_url``
+    and ``ckan.datastore.read_url`` (a role that may only read it)."""
+
+    write_url: str
+    read_url: str
+    database: str
+    reader: str
+
+
+def datastore_permissions_sql(*, maindb: str, datastoredb: str, mainuser: str,
+                              writeuser: str, readuser: str) -> str:
+    """The script ``ckan datastore set-permissions`` prints (CKAN's own
+    template, ``ckanext/datastore/set_permissions.sql``), without its
+    ``\\connect`` line: it is run on a connection to the datastore database."""
+    from ckanext.datastore.cli import permissions_sql
+
+    script = permissions_sql(maindb=maindb, datastoredb=datastoredb, mainuser=mainuser,
+                             writeuser=writeuser, readuser=readuser)
+    return "\n".join(line for line in script.splitlines()
+                     if not line.lstrip().startswith("\\connect"))
+
+
+def ensure_datastore(admin_url: str, ckan_url: str, database: str, reader: str,
+                     password: Optional[str] = None) -> Datastore:
+    """Create (if missing) the DataStore database ``database`` next to CKAN's
+    and the login role ``reader``, then apply CKAN's permissions script: the
+    reader may SELECT the datastore's tables and nothing else (no CREATE, no
+    CONNECT to CKAN's database). Writes go through ``admin_url``'s role.
+    Idempotent (``make run`` calls it at every start)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    ensure_database(admin_url, database)
+    write_url = with_database(admin_url, database)
+    conn = psycopg2.connect(admin_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (reader,))
+            verb = "ALTER" if cur.fetchone() else "CREATE"
+            statement = sql.SQL(verb + " ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+            if password:
+                cur.execute(statement.format(sql.Identifier(reader)) + sql.SQL(" PASSWORD %s"),
+                            (password,))
+            else:
+                cur.execute(statement.format(sql.Identifier(reader)))
+    finally:
+        conn.close()
+    script = datastore_permissions_sql(
+        maindb=database_of(ckan_url), datastoredb=database,
+        mainuser=urlsplit(ckan_url).username or "postgres",
+        writeuser=urlsplit(write_url).username or "postgres", readuser=reader)
+    conn = psycopg2.connect(write_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(script)
+    finally:
+        conn.close()
+    return Datastore(write_url=write_url, read_url=with_user(write_url, reader, password),
+                     database=database, reader=reader)
+
+
+def drop_datastore(admin_url: str, datastore: Datastore) -> None:
+    """Drop the DataStore database and its reader role."""
+    import psycopg2
+    from psycopg2 import sql
+
+    drop_database(admin_url, datastore.database)
+    conn = psycopg2.connect(admin_url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            # Its grants were in the datastore database, dropped first.
+            cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(datastore.reader)))
+    finally:
+        conn.close()
+
+
 #: Settings of the embedded server that differ from PostgreSQL's defaults.
 #: shared_buffers: the default 128 MB cannot hold the search index's match
 #: table at 100,000 datasets (about 130 MB), and every free-text search

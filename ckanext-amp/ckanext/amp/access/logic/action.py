@@ -19,7 +19,7 @@ from ckanext.amp.access import notify, permissions as perms
 from ckanext.amp.access.model import AccessLog, AccessRequest, Grant, UndertakingText, as_dict
 from ckanext.amp.access.logic import auth as auth_functions, schema as access_schema
 from ckanext.amp.access.undertaking import keep_text, undertaking_for
-from ckanext.amp.common import access_requests as rules, diffusion
+from ckanext.amp.common import access_requests as rules, diffusion, sql_names
 from ckanext.amp.common.validation import InvalidValue
 
 log = logging.getLogger(__name__)
@@ -1014,20 +1014,110 @@ def _log_dicts(rows: list[AccessLog]) -> list[dict[str, Any]]:
 
 # -- datastore reads and attestations --------------------------------------------------
 
+#: The view of the datastore's tables that CKAN lets anyone search.
+TABLE_LIST = "_table_metadata"
+#: The answer to a query that names a table the caller may not read
+#: (CKAN's own words when its plan names one): the same whatever the table.
+SQL_REFUSED = "Not authorized to read resource."
+
+
+def _datastore_aliases(names: list[str]) -> dict[str, str]:
+    """Alias (a view of the datastore) -> the resource id it shows, for
+    those of ``names`` that are aliases."""
+    if not names:
+        return {}
+    from ckanext.datastore.backend.postgres import get_read_engine
+
+    with get_read_engine().connect() as connection:
+        rows = connection.execute(sa.text(
+            f'SELECT name, alias_of FROM "{TABLE_LIST}" '
+            "WHERE alias_of IS NOT NULL AND name = ANY(:names)"), {"names": names}).fetchall()
+    return {row.name: row.alias_of for row in rows}
+
+
+def _readable_resources(facts: perms.UserFacts, resource_ids: set[str]) -> set[str]:
+    """Those of ``resource_ids`` that are resources whose data the caller
+    may have (two queries, whatever their number)."""
+    if not resource_ids:
+        return set()
+    rows = model.Session.query(model.Resource.id, model.Resource.package_id).filter(
+        model.Resource.id.in_(resource_ids), model.Resource.state == "active").all()
+    datasets = perms.datasets_by_id(row.package_id for row in rows)
+    perms.prefetch_conventions(d.get("convention") for d in datasets.values())
+    return {row.id for row in rows if row.package_id in datasets
+            and perms.access(facts, datasets[row.package_id]).data}
+
+
+def refuse_unreadable_tables(context: dict[str, Any], sql: str) -> None:
+    """Before CKAN plans a query: NotAuthorized when its text names the
+    datastore table (or an alias of it) of a resource whose data the caller
+    may not have, or looks a name up in the catalogue (``::regclass``). A
+    query PostgreSQL cannot plan fails before CKAN's access check, and its
+    error would tell of that table (its columns, a value, its existence);
+    this check comes first, and answers the same whatever the table."""
+    facts = _facts(context)
+    if facts.sysadmin or perms.is_internal_call(context):
+        return
+    if sql_names.mentions_oid_alias_type(sql):
+        raise toolkit.NotAuthorized(SQL_REFUSED)
+    names = sql_names.mentioned_names(sql)
+    ids = {name for name in names if sql_names.UUID.fullmatch(name)}
+    aliases = _datastore_aliases(sorted(names - ids))
+    named = ids | set(aliases.values())
+    readable = _readable_resources(facts, named)
+    known = {row.id for row in model.Session.query(model.Resource.id).filter(
+        model.Resource.id.in_(named))} if named else set()
+    if known - readable or set(aliases.values()) - readable:
+        raise toolkit.NotAuthorized(SQL_REFUSED)
+
+
+def _readable_table_list(up_func: Action, context: dict[str, Any],
+                         data_dict: dict[str, Any]) -> dict[str, Any]:
+    """``datastore_search`` of the table list, narrowed to the tables (and
+    their aliases) whose data the caller may have: the list would tell who
+    has a datastore table, and the resource ids of hidden records."""
+    import json
+
+    everything = up_func({"ignore_auth": True, "model": model, "session": model.Session},
+                         {"resource_id": TABLE_LIST, "fields": ["name", "alias_of"],
+                          "limit": toolkit.config.get("ckan.datastore.search.rows_max")})
+    rows = everything.get("records") or []
+    readable = _readable_resources(_facts(context), {
+        str(row.get("alias_of") or row.get("name")) for row in rows})
+    allowed = {str(row["name"]) for row in rows
+               if str(row.get("alias_of") or row.get("name")) in readable}
+    filters = data_dict.get("filters") or {}
+    if isinstance(filters, str):
+        try:
+            filters = json.loads(filters)
+        except ValueError:
+            return up_func(context, data_dict)  # CKAN says what is wrong
+    if isinstance(filters, dict) and "name" in filters:
+        asked = filters["name"] if isinstance(filters["name"], list) else [filters["name"]]
+        allowed &= {str(name) for name in asked}
+    narrowed = dict(data_dict, filters={**(filters if isinstance(filters, dict) else {}),
+                                        "name": sorted(allowed) or [""]})
+    return up_func(context, narrowed)
+
+
 def _log_datastore_read(context: dict[str, Any], resource_ids: list[str], channel: str) -> None:
     """One line per resource whose data is not public read by a web request
     (the API, a view's own endpoint). The dump view reads through
     datastore_search too, while its answer streams (after the request):
     its download line is written by ``views.audit``; reads from the command
-    line are the operator's, not a person's."""
+    line are the operator's, not a person's. An alias counts as the
+    resource it shows."""
     from flask import has_request_context, request
 
     if perms.is_internal_call(context) or not has_request_context() \
             or request.endpoint == "datastore.dump":
         return
     facts = _facts(context)
+    ids = list(dict.fromkeys(resource_ids))
+    unknown = [name for name in ids if model.Resource.get(name) is None]
+    aliases = _datastore_aliases(unknown)
     written = False
-    for resource_id in dict.fromkeys(resource_ids):
+    for resource_id in dict.fromkeys(aliases.get(name, name) for name in ids):
         resource = model.Resource.get(resource_id)
         package = model.Package.get(resource.package_id) if resource is not None else None
         if package is None:
@@ -1046,7 +1136,12 @@ def _log_datastore_read(context: dict[str, Any], resource_ids: list[str], channe
 @toolkit.chained_action
 @toolkit.side_effect_free
 def datastore_search(up_func: Action, context: dict[str, Any], data_dict: dict[str, Any]):
-    """CKAN's, and the read written to the audit log when the data is not public."""
+    """CKAN's, and the read written to the audit log when the data is not
+    public; the table list narrowed to what the caller may read."""
+    if data_dict.get("resource_id") == TABLE_LIST:
+        if _facts(context).sysadmin or perms.is_internal_call(context):
+            return up_func(context, data_dict)
+        return _readable_table_list(up_func, context, data_dict)
     result = up_func(context, data_dict)
     _log_datastore_read(context, [str(result.get("resource_id") or data_dict.get("resource_id"))],
                         "datastore_search")
@@ -1056,14 +1151,23 @@ def datastore_search(up_func: Action, context: dict[str, Any], data_dict: dict[s
 @toolkit.chained_action
 @toolkit.side_effect_free
 def datastore_search_sql(up_func: Action, context: dict[str, Any], data_dict: dict[str, Any]):
-    """CKAN's, and the resources the query read written to the audit log
-    when their data is not public (their ids are gathered by the chained
-    auth function, which sees the tables the query reads)."""
+    """CKAN's, after :func:`refuse_unreadable_tables`; the resources the
+    query read are written to the audit log when their data is not public
+    (their ids are gathered by the chained auth function, which sees the
+    tables of the query's plan)."""
+    refuse_unreadable_tables(context, str(data_dict.get("sql") or ""))
     tables: list[str] = []
     context[auth_functions.TABLES_READ] = tables
     result = up_func(context, data_dict)
     _log_datastore_read(context, tables, "datastore_search_sql")
     return result
+
+
+# CKAN exempts plugins' actions from its check that an action called its
+# auth function; a chained action keeps only its own attributes. The table
+# list is searched without one (CKAN's own rule, narrowed above).
+datastore_search.auth_audit_exempt = True  # type: ignore[attr-defined]
+datastore_search_sql.auth_audit_exempt = True  # type: ignore[attr-defined]
 
 
 @toolkit.chained_action

@@ -1,5 +1,9 @@
 """amp_access auth functions.
 
+A chained auth function keeps only its own flags: those below that CKAN's
+allow anonymous access say so too (the datastore's dump asks them with an
+empty context, where an anonymous caller has no user object).
+
 CKAN's ``resource_show`` lets whoever sees the dataset read the resource;
 for a restricted record whose metadata are public, seeing the record is not
 getting the data: ``resource_show`` (and so the resource page, downloads,
@@ -36,6 +40,7 @@ def data_auth(context: dict[str, Any], package: model.Package | None) -> dict[st
 
 
 @toolkit.chained_auth_function
+@toolkit.auth_allow_anonymous_access
 def resource_show(next_auth: AuthFunction, context: dict[str, Any], data_dict: dict[str, Any]):
     result = next_auth(context, data_dict)
     if not result.get("success"):
@@ -44,6 +49,7 @@ def resource_show(next_auth: AuthFunction, context: dict[str, Any], data_dict: d
 
 
 @toolkit.chained_auth_function
+@toolkit.auth_allow_anonymous_access
 def resource_view_list(next_auth: AuthFunction, context: dict[str, Any], data_dict: dict[str, Any]):
     result = next_auth(context, data_dict)
     if not result.get("success"):
@@ -52,6 +58,7 @@ def resource_view_list(next_auth: AuthFunction, context: dict[str, Any], data_di
 
 
 @toolkit.chained_auth_function
+@toolkit.auth_allow_anonymous_access
 def resource_view_show(next_auth: AuthFunction, context: dict[str, Any], data_dict: dict[str, Any]):
     result = next_auth(context, data_dict)
     if not result.get("success"):
@@ -110,10 +117,14 @@ TABLES_READ = "amp_access_tables_read"
 
 
 @toolkit.chained_auth_function
+@toolkit.auth_allow_anonymous_access
+@toolkit.auth_sysadmins_check
 def datastore_search_sql(next_auth: AuthFunction, context: dict[str, Any],
                          data_dict: dict[str, Any]):
     """The datastore's (every table read needs ``resource_show``); the tables
-    of an allowed query are handed to the chained action (audit log)."""
+    of an allowed query are handed to the chained action (audit log), a
+    sysadmin's too (hence ``auth_sysadmins_check``: CKAN would not call this
+    function for them; the datastore's own check lets them through)."""
     result = next_auth(context, data_dict)
     read = context.get(TABLES_READ)
     if result.get("success") and isinstance(read, list):
