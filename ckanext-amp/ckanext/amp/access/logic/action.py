@@ -192,20 +192,6 @@ def resource_search(up_func: Action, context: dict[str, Any], data_dict: dict[st
 
 
 @toolkit.chained_action
-@toolkit.side_effect_free
-def resource_view_list(up_func: Action, context: dict[str, Any], data_dict: dict[str, Any]):
-    """CKAN's dataset page asks each resource's views (``for_view``) without
-    catching a refusal: a resource whose data is withheld has none there
-    (the API still answers 403)."""
-    try:
-        return up_func(context, data_dict)
-    except toolkit.NotAuthorized:
-        if context.get("for_view"):
-            return []
-        raise
-
-
-@toolkit.chained_action
 def bulk_update_public(up_func: Action, context: dict[str, Any], data_dict: dict[str, Any]):
     """An organisation's "make public" bulk action bypasses validation:
     refused for datasets whose level does not let everyone see them."""
@@ -1208,7 +1194,6 @@ def get_actions() -> dict[str, Action]:
         "current_package_list_with_resources": current_package_list_with_resources,
         "package_list": package_list,
         "resource_search": resource_search,
-        "resource_view_list": resource_view_list,
         "bulk_update_public": bulk_update_public,
         "amp_access_check": amp_access_check,
         "amp_grant_create": amp_grant_create,
