@@ -26,9 +26,13 @@ import re
 from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Optional, Sequence
 
+import shapely
+
 from . import query_ast as ast
 from .datemath import parse_date_math
-from .solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, NGRAM, STRING, TEXT,
+from ckanext.amp.common.spatial_shapes import ShapeError, SpatialArgs, holds, read_spatial_args
+
+from .solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, NGRAM, SPATIAL, STRING, TEXT,
                           SolrSchema, format_date)
 
 #: Solr fields kept in their own column (the key is the Solr field name).
@@ -59,6 +63,8 @@ MAX_RESULT_WINDOW = 1_000_000
 #: is written as an OR of ANDs, which the GIN index serves; beyond, the
 #: clauses are counted row by row (a full scan).
 MAX_MM_COMBINATIONS = 10
+#: The parts of every indexed geometry, with their bounding box (migration 6c3e9a1f2d47).
+GEOMETRY_TABLE = "amp_search_geometry"
 
 
 class Unsupported(ast.QuerySyntaxError):
@@ -80,6 +86,7 @@ class _State:
     params: dict[str, Any] = dataclass_field(default_factory=dict)
     rank_terms: list[str] = dataclass_field(default_factory=list)
     prefix: str = "p"
+    spatial: list["SpatialLookup"] = dataclass_field(default_factory=list)
 
     def bind(self, value: Any) -> str:
         name = f"{self.prefix}{len(self.params)}"
@@ -96,6 +103,9 @@ class QueryCompiler:
         self.now = now or dt.datetime.now(dt.timezone.utc)
         self.params: dict[str, Any] = {}
         self.rank_terms: list[str] = []
+        #: Spatial predicates whose exact tests the engine must run (it
+        #: fills each one's parameter with the ids found) before the query.
+        self.spatial: list[SpatialLookup] = []
         self._prefix = prefix
 
     def condition(self, query: ast.Query,
@@ -103,7 +113,7 @@ class QueryCompiler:
                   rank: bool = True) -> str:
         """SQL condition for ``query``; its text matches feed the score if ``rank``."""
         state = _State(self.schema, tuple(default_fields), self.now, self.params,
-                       self.rank_terms if rank else [], self._prefix)
+                       self.rank_terms if rank else [], self._prefix, self.spatial)
         return _compile(query, state, positive=True)
 
     def function(self, function: ast.Function) -> str:
@@ -179,7 +189,7 @@ def json_column(field: str, kind: str) -> str:
     """The jsonb column holding ``field`` (of ``kind``), the narrowest one."""
     if kind in (TEXT, NGRAM):
         return "d.texts"
-    return "d.fields" if field in LONG_OR_UNIQUE_FIELDS else "d.short_fields"
+    return "d.fields" if field in LONG_OR_UNIQUE_FIELDS or kind == SPATIAL else "d.short_fields"
 
 
 def _column_of(field: str, state: _State) -> str:
@@ -203,6 +213,8 @@ def _leaf(query: ast.Query, field: str, state: _State, positive: bool) -> str:
     sources = _copy_sources(field, state)
     if sources and kind not in (TEXT, NGRAM):
         return "(" + " OR ".join(_leaf(query, source, state, positive) for source in sources) + ")"
+    if kind == SPATIAL:
+        return _spatial(query, field, state)
     if kind == NGRAM:
         return _ngram(query, field, state)
     if kind == TEXT:
@@ -322,6 +334,94 @@ def _exists(field: str, state: _State) -> str:
     return f"({_column_of(field, state)} ? {state.bind(field)})"
 
 
+# -- spatial fields (ckanext-spatial's solr-spatial-field backend) -----------
+
+@dataclass
+class SpatialLookup:
+    """A spatial predicate's exact part: the candidates whose bounding box
+    alone does not decide, tested with shapely by the engine, which binds
+    the ids found to ``param`` (a ``text[]``) before running the search."""
+
+    param: str
+    field: str
+    args: SpatialArgs
+
+    def candidates(self) -> tuple[str, dict[str, Any]]:
+        """SQL of the rows ``(index_id, shape)`` to test, ordered by document."""
+        params: dict[str, Any] = {"_field": self.field}
+        intersecting = self.args.operation in ("intersects", "disjoint")
+        tests = []
+        for number, part in enumerate(self.args.parts):
+            params[f"_box{number}"] = part.box_literal
+            box = f"CAST(:_box{number} AS box)"
+            if intersecting and part.rectangle:
+                tests.append(f"(h.bounds && {box} AND NOT (h.rectangle OR h.bounds <@ {box}))")
+            else:
+                tests.append(f"h.bounds && {box}")
+        where = " OR ".join(tests)
+        if intersecting:  # only the undecided parts
+            return (f"SELECT h.index_id, h.shape FROM {GEOMETRY_TABLE} AS h "
+                    f"WHERE h.field = :_field AND ({where}) ORDER BY h.index_id"), params
+        # every part of the documents near the query shape
+        return (f"SELECT g.index_id, g.shape FROM {GEOMETRY_TABLE} AS g "
+                f"WHERE g.field = :_field AND g.index_id IN (SELECT h.index_id FROM "
+                f"{GEOMETRY_TABLE} AS h WHERE h.field = :_field AND ({where})) "
+                f"ORDER BY g.index_id, g.part"), params
+
+    def decide(self, rows: Sequence[tuple[str, Any]]) -> list[str]:
+        """The ids of the candidate documents for which the exact test holds.
+
+        ``rows`` are ``(index_id, WKB)``, grouped by document. For
+        ``disjoint`` the test is "intersects" (the SQL negates it).
+        """
+        operation = "intersects" if self.args.operation == "disjoint" else self.args.operation
+        query = self.args.geometry
+        shapely.prepare(query)
+        found = []
+        for index_id, group in itertools.groupby(rows, key=lambda row: row[0]):
+            shapes = [shapely.from_wkb(bytes(shape)) for _id, shape in group]
+            if holds(operation, shapes, query):
+                found.append(index_id)
+        return found
+
+
+def _spatial(query: ast.Query, field: str, state: _State) -> str:
+    """``field:"Intersects(ENVELOPE(...))"`` or ``{!field f=field}Intersects(...)``.
+
+    A GiST search on the bounding boxes decides most documents: a part
+    whose box lies inside a rectangular query, or a rectangular part (a
+    point, a box) whose box meets it, intersects it. The engine tests the
+    others exactly (:class:`SpatialLookup`) and binds the ids found.
+    """
+    text = getattr(query, "text", None)
+    if text is None:
+        raise Unsupported("Field {field} only answers a spatial query such as "
+                          "Intersects(ENVELOPE(minX, maxX, maxY, minY))", field=field)
+    try:
+        args = read_spatial_args(text)
+    except ShapeError as error:
+        raise ast.QuerySyntaxError(error.msgid, **error.params) from None
+    hits = state.bind([])
+    state.spatial.append(SpatialLookup(hits[1:], field, args))
+    name = state.bind(field)
+    exact = f"SELECT unnest(CAST({hits} AS text[]))"
+    if args.operation not in ("intersects", "disjoint"):
+        return f"(d.index_id IN ({exact}))"
+    decided = []
+    for part in args.parts:
+        if part.rectangle:
+            box = f"CAST({state.bind(part.box_literal)} AS box)"
+            decided.append(f"(g.bounds && {box} AND (g.rectangle OR g.bounds <@ {box}))")
+    members = exact if not decided else (
+        f"SELECT g.index_id FROM {GEOMETRY_TABLE} AS g WHERE g.field = {name} AND "
+        f"({' OR '.join(decided)}) UNION ALL {exact}")
+    intersects = f"d.index_id IN ({members})"
+    if args.operation == "intersects":
+        return f"({intersects})"
+    return (f"(d.index_id IN (SELECT g.index_id FROM {GEOMETRY_TABLE} AS g "
+            f"WHERE g.field = {name}) AND NOT {intersects})")
+
+
 # -- typed values ------------------------------------------------------------
 
 def _typed_value(kind: str, text: str, field: str, state: _State) -> str:
@@ -395,6 +495,11 @@ def _function(function: ast.Function, state: _State) -> str:
     if isinstance(function, ast.Number):
         return f"CAST({state.bind(float(function.value))} AS double precision)"
     if isinstance(function, ast.FieldValue):
+        if _kind(function.field, state) not in (INTEGER, FLOAT):
+            # Solr: an undefined field, or a string or text one, has no
+            # numeric value (e.g. "nan" from a bounding box of NaN).
+            raise ast.QuerySyntaxError("Field {field} has no numeric value for a function query",
+                                       field=function.field)
         column = json_column(function.field, FLOAT)
         return f"COALESCE(amp_search_number({column}->>{state.bind(function.field)}), 0)"
     name = function.name.lower()

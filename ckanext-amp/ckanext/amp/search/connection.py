@@ -23,13 +23,15 @@ from ckan.common import asbool, config
 
 from . import query_ast as ast
 from .engine import PostgresSearchEngine, SearchEngineError
-from .solr_schema import DocumentRejected, load_schema
+from .solr_schema import DEFAULT_GEOMETRY_FIELD, DocumentRejected, load_schema
 
 log = logging.getLogger(__name__)
 
 ENGINE_OPTION = "ckanext.amp.search.engine"
 STRICT_OPTION = "ckanext.amp.search.strict_schema"
 POSTGRES, SOLR = "postgres", "solr"
+#: ckanext-spatial's option naming its spatial field (solr-spatial-field backend).
+GEOMETRY_FIELD_OPTION = "ckanext.spatial.solr_geom_field_name"
 
 #: Modules that bind ``make_connection`` by name (``from ... import``).
 _CONSUMERS = (
@@ -102,7 +104,9 @@ def make_engine() -> PostgresSearchEngine:
 
     if meta.engine is None:
         raise SearchEngineError("The database is not configured (sqlalchemy.url)")
-    return PostgresSearchEngine(meta.engine, load_schema(),
+    geometry_field = str(config.get(GEOMETRY_FIELD_OPTION, DEFAULT_GEOMETRY_FIELD)
+                         or DEFAULT_GEOMETRY_FIELD)
+    return PostgresSearchEngine(meta.engine, load_schema(geometry_field=geometry_field),
                                 strict=asbool(config.get(STRICT_OPTION, False)))
 
 

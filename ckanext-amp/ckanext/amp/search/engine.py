@@ -15,13 +15,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
+import shapely
 import sqlalchemy as sa
+
+from ckanext.amp.common.spatial_shapes import read_shape
 
 from . import lucene
 from . import query_ast as ast
-from .compiler import (CATCH_ALL, LONG_OR_UNIQUE_FIELDS, MAX_RESULT_WINDOW, PROMOTED_COLUMNS,
-                       QueryCompiler, json_column, parse_sort, sort_parts)
-from .solr_schema import DATE, NGRAM, TEXT, SolrSchema
+from .compiler import (CATCH_ALL, GEOMETRY_TABLE, LONG_OR_UNIQUE_FIELDS, MAX_RESULT_WINDOW,
+                       PROMOTED_COLUMNS, QueryCompiler, json_column, parse_sort, sort_parts)
+from .solr_schema import DATE, NGRAM, SPATIAL, TEXT, SolrSchema
 from .storage import is_missing_schema, upgrade
 
 log = logging.getLogger(__name__)
@@ -138,6 +141,7 @@ class PostgresSearchEngine:
     # -- writing ------------------------------------------------------------
     def add(self, documents: Iterable[Mapping[str, Any]]) -> int:
         rows = [self._row(document) for document in documents]
+        geometries = [geometry for row in rows for geometry in row.pop("_geometries")]
         if rows:
             def write() -> None:
                 with self.engine.begin() as connection:
@@ -147,6 +151,11 @@ class PostgresSearchEngine:
                     connection.execute(sa.text(_UPSERT), rows)
                     connection.execute(sa.text(_UPSERT_MATCH), rows)
                     connection.execute(sa.text(_UPSERT_PAYLOAD), rows)
+                    connection.execute(
+                        sa.text(f"DELETE FROM {GEOMETRY_TABLE} WHERE index_id = ANY(:ids)"),
+                        {"ids": [row["index_id"] for row in rows]})
+                    if geometries:
+                        connection.execute(sa.text(_INSERT_GEOMETRY), geometries)
             self._with_schema(write)
         return len(rows)
 
@@ -166,6 +175,7 @@ class PostgresSearchEngine:
                 return 0
             compiler = QueryCompiler(self.schema)
             condition = compiler.condition(lucene.parse_lucene(query, ast.Occur.SHOULD))
+            _resolve_spatial(connection, compiler)
             result = connection.execute(sa.text(
                 f"DELETE FROM {DOCUMENT_TABLE} WHERE index_id IN "
                 f"(SELECT d.index_id FROM {TABLE} AS d WHERE {condition})"), compiler.params)
@@ -200,12 +210,17 @@ class PostgresSearchEngine:
         texts = {name: value for name, value in fields.items()
                  if (spec := self.schema.field(name)) and spec.kind in (TEXT, NGRAM)}
         others = {name: value for name, value in fields.items() if name not in texts}
+        spatial = [name for name in others if (spec := self.schema.field(name))
+                   and spec.kind == SPATIAL]
         return {
+            "_geometries": _geometry_rows(fields["index_id"],
+                                          {name: others[name] for name in spatial}),
             **{column: fields.get(column) for column in _PROMOTED},
             "permission_labels": labels,
             "fields": json.dumps(others),
             "short_fields": json.dumps({name: value for name, value in others.items()
-                                        if name not in LONG_OR_UNIQUE_FIELDS}),
+                                        if name not in LONG_OR_UNIQUE_FIELDS
+                                        and name not in spatial}),
             "texts": json.dumps(texts),
             "data_dict": _blob(document.get("data_dict")),
             "validated_data_dict": _blob(document.get("validated_data_dict")),
@@ -239,8 +254,9 @@ class PostgresSearchEngine:
         # stop at the page, and counting is apart. Either way the page query
         # keeps to narrow columns; the rows are read by id after.
         ranked = any(expression == "score" for expression, _direction in order)
-        page_params = dict(compiler.params, _rows=request.rows, _start=request.start)
         with self.engine.connect() as connection:
+            _resolve_spatial(connection, compiler)
+            page_params = dict(compiler.params, _rows=request.rows, _start=request.start)
             if ranked:
                 page, facets, total = self._ranked(connection, request, where, score, order,
                                                    page_params)
@@ -454,6 +470,35 @@ VALUES (:index_id, :data_dict, :validated_data_dict)
 ON CONFLICT (index_id) DO UPDATE SET
     data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict
 """
+
+_INSERT_GEOMETRY = f"""
+INSERT INTO {GEOMETRY_TABLE} (index_id, field, part, bounds, rectangle, shape)
+VALUES (:index_id, :field, :part, CAST(:bounds AS box), :rectangle, :shape)
+"""
+
+
+def _geometry_rows(index_id: str, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``amp_search_geometry`` for a document's spatial fields.
+
+    The values were checked by the schema (``normalise``): each reads.
+    """
+    rows: list[dict[str, Any]] = []
+    for field, field_values in values.items():
+        for value in _as_list(field_values):
+            for part in read_shape(str(value)):
+                rows.append({"index_id": index_id, "field": field, "part": len(rows),
+                             "bounds": part.box_literal, "rectangle": part.rectangle,
+                             "shape": shapely.to_wkb(part.geometry)})
+    return rows
+
+
+def _resolve_spatial(connection: sa.engine.Connection, compiler: QueryCompiler) -> None:
+    """Run the exact tests of the query's spatial predicates; bind the ids found."""
+    for lookup in compiler.spatial:
+        sql, params = lookup.candidates()
+        rows = connection.execute(sa.text(sql), params).all()
+        compiler.params[lookup.param] = lookup.decide(rows)
+
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})")
 

@@ -979,6 +979,8 @@ def parse_filter(text: str, default_operator: Occur = Occur.SHOULD) -> Query:
     * ``{!frange l=.. u=.. incl=.. incu=..}function`` gives a
       :class:`FunctionRange` (``incl``/``incu`` default to true; values may
       be quoted with ``'`` or ``"``).
+    * ``{!field f=name}value`` gives a :class:`Phrase` of the whole value
+      on that field (the compiler reads it by the field's type).
     * ``{!lucene}``, ``{!type=lucene}`` or ``{!}`` are stripped and the rest
       parsed by :func:`parse_lucene`; their ``q.op`` (AND/OR) and ``df``
       parameters are honoured (``df`` becomes the field of unfielded clauses).
@@ -1016,6 +1018,15 @@ def parse_filter(text: str, default_operator: Occur = Occur.SHOULD) -> Query:
             default_operator = Occur.MUST if operator.upper() == "AND" else Occur.SHOULD
         default_field = params.get("df") or None
         return _LuceneParser(body, offset, default_operator, default_field).parse()
+    if parser == "field":
+        # Solr's FieldQParser: the whole value, as one query on field f (a
+        # phrase on a text field, the exact value on a string field, a
+        # spatial predicate on a spatial field: ckanext-spatial's
+        # ``{!field f=spatial_geom}Intersects(ENVELOPE(...))``).
+        field = params.get("f", "").strip()
+        if not field:
+            raise QuerySyntaxError("The field query parser needs a field (f=...)")
+        return Phrase(field, body[offset:].strip())
     if parser == "bool":
         # Solr's BoolQParser: each parameter is a Lucene query.
         occurs = (("must", Occur.MUST), ("filter", Occur.MUST),

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional
 from xml.etree import ElementTree
 
+from ckanext.amp.common.spatial_shapes import ShapeError, read_shape
+
 # Solr field classes grouped by how the engine treats them.
-STRING, TEXT, NGRAM, INTEGER, FLOAT, DATE, BOOLEAN = (
-    "string", "text", "ngram", "integer", "float", "date", "boolean")
+STRING, TEXT, NGRAM, INTEGER, FLOAT, DATE, BOOLEAN, SPATIAL = (
+    "string", "text", "ngram", "integer", "float", "date", "boolean", "spatial")
 
 _KIND_BY_CLASS = {
     "solr.StrField": STRING,
@@ -31,7 +33,18 @@ _KIND_BY_CLASS = {
     "solr.FloatPointField": FLOAT,
     "solr.DoublePointField": FLOAT,
     "solr.DatePointField": DATE,
+    "solr.SpatialRecursivePrefixTreeFieldType": SPATIAL,
+    "solr.RptWithGeometrySpatialField": SPATIAL,
 }
+
+#: What ckanext-spatial's documentation has a Solr administrator add to
+#: CKAN's schema for its two backends (``solr-bbox``: the envelope as
+#: floats; ``solr-spatial-field``: a multi-valued ``location_rpt`` field,
+#: named by ``ckanext.spatial.solr_geom_field_name``). The engine's schema is
+#: CKAN's stock one plus these fields, so that the strict check still means
+#: "a Solr core set up as CKAN and ckanext-spatial document would accept it".
+SPATIAL_BBOX_FIELDS = ("bbox_area", "maxx", "maxy", "minx", "miny")
+DEFAULT_GEOMETRY_FIELD = "spatial_geom"
 
 # Solr (on Java 12+) accepts an ISO 8601 instant with Z or a UTC offset.
 _SOLR_DATE = re.compile(
@@ -97,6 +110,16 @@ class SolrSchema:
             node.get("name", "") for node in root.iter("field")
             if _flag(node.get("required")))
         return cls(fields, tuple(dynamic), copies, unique_key, required)
+
+    def with_spatial_fields(self, geometry_field: str = DEFAULT_GEOMETRY_FIELD) -> "SolrSchema":
+        """This schema plus the fields ckanext-spatial documents (unless defined)."""
+        added = {name: FieldSpec(name, FLOAT, False, True, True) for name in SPATIAL_BBOX_FIELDS}
+        added[geometry_field] = FieldSpec(geometry_field, SPATIAL, True, True, True)
+        fields = dict(self.fields)
+        for name, spec in added.items():
+            fields.setdefault(name, spec)
+        return SolrSchema(fields, self.dynamic_fields, self.copy_fields, self.unique_key,
+                          self.required)
 
     # -- lookups -----------------------------------------------------------
     def field(self, name: str) -> Optional[FieldSpec]:
@@ -212,6 +235,13 @@ def _convert(kind: str, value: Any) -> Any:
             return float(value)
         except (TypeError, ValueError):
             raise ValueError(f"{value!r} is not a number") from None
+    if kind == SPATIAL:
+        text = str(value)
+        try:
+            read_shape(text)
+        except ShapeError as error:
+            raise ValueError(f"{error} ({text[:80]!r})") from None
+        return text
     if kind == DATE:
         return parse_solr_date(value)
     raise ValueError(f"unknown field kind {kind}")
@@ -256,9 +286,14 @@ def stock_schema_path() -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def load_schema(path: Optional[str] = None) -> SolrSchema:
-    """The schema at ``path`` (default: CKAN's stock schema), parsed once."""
-    return SolrSchema.from_xml(Path(path or stock_schema_path()).read_bytes())
+def load_schema(path: Optional[str] = None,
+                geometry_field: str = DEFAULT_GEOMETRY_FIELD) -> SolrSchema:
+    """The schema at ``path``, parsed once; by default CKAN's stock schema
+    with ckanext-spatial's fields (:meth:`SolrSchema.with_spatial_fields`)."""
+    if path:
+        return SolrSchema.from_xml(Path(path).read_bytes())
+    stock = SolrSchema.from_xml(stock_schema_path().read_bytes())
+    return stock.with_spatial_fields(geometry_field)
 
 
 def stored_fields(schema: SolrSchema, names: Iterable[str]) -> list[str]:

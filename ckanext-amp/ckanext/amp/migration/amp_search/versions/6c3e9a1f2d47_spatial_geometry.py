@@ -1,0 +1,85 @@
+"""The parts of each indexed geometry, for spatial searches without PostGIS.
+
+Revision ID: 6c3e9a1f2d47
+Revises: 4b7e2d9c6a15
+Create Date: 2026-12-02 16:00:00
+
+ckanext-spatial's ``solr-spatial-field`` backend indexes WKT in a
+multi-valued spatial field (``spatial_geom``) and searches it with
+``{!field f=spatial_geom}Intersects(ENVELOPE(...))``. Each value is read as
+Solr reads it (ckanext/amp/common/spatial_shapes.py: cut at the
+antimeridian, repaired) into points, lines and polygons; each one is a row
+here with its bounding box in PostgreSQL's native ``box`` type (GiST
+index: the prefilter) and its WKB (the exact test, with shapely). Documents
+indexed before this revision get their rows here from their stored value.
+See docs/decisions/0014-spatial-search.md.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "6c3e9a1f2d47"
+down_revision = "4b7e2d9c6a15"
+branch_labels = None
+depends_on = None
+
+#: ckanext-spatial's default field name (ckanext.spatial.solr_geom_field_name).
+GEOMETRY_FIELD = "spatial_geom"
+
+
+def upgrade():
+    op.execute("""
+        CREATE TABLE amp_search_geometry (
+            index_id text NOT NULL
+                REFERENCES amp_search_document (index_id) ON DELETE CASCADE,
+            field text NOT NULL,
+            part integer NOT NULL,
+            bounds box NOT NULL,
+            rectangle boolean NOT NULL,
+            shape bytea NOT NULL,
+            PRIMARY KEY (index_id, field, part)
+        )
+    """)
+    op.execute("CREATE INDEX amp_search_geometry_bounds_idx "
+               "ON amp_search_geometry USING gist (bounds)")
+    _backfill()
+
+
+def _backfill():
+    import shapely
+
+    from ckanext.amp.common.spatial_shapes import ShapeError, read_shape
+
+    connection = op.get_bind()
+    stored = connection.execute(sa.text(
+        "SELECT index_id, fields -> :field AS value FROM amp_search_document "
+        "WHERE fields ? :field"), {"field": GEOMETRY_FIELD}).all()
+    for index_id, value in stored:
+        values = value if isinstance(value, list) else [value]
+        rows = []
+        for text in values:
+            try:
+                parts = read_shape(str(text))
+            except ShapeError:
+                continue
+            first = len(rows)
+            rows.extend({"index_id": index_id, "field": GEOMETRY_FIELD, "part": first + n,
+                         "bounds": part.box_literal, "rectangle": part.rectangle,
+                         "shape": shapely.to_wkb(part.geometry)}
+                        for n, part in enumerate(parts))
+        if rows:
+            connection.execute(sa.text(
+                "INSERT INTO amp_search_geometry (index_id, field, part, bounds, rectangle, shape) "
+                "VALUES (:index_id, :field, :part, CAST(:bounds AS box), :rectangle, :shape)"), rows)
+    connection.execute(sa.text(
+        "UPDATE amp_search_match SET short_fields = short_fields - :field "
+        "WHERE short_fields ? :field"), {"field": GEOMETRY_FIELD})
+
+
+def downgrade():
+    op.execute(f"""
+        UPDATE amp_search_match AS m SET short_fields = m.short_fields
+            || jsonb_build_object('{GEOMETRY_FIELD}', d.fields -> '{GEOMETRY_FIELD}')
+        FROM amp_search_document AS d
+        WHERE d.index_id = m.index_id AND d.fields ? '{GEOMETRY_FIELD}'
+    """)
+    op.execute("DROP TABLE amp_search_geometry")
