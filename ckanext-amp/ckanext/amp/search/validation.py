@@ -6,9 +6,11 @@ layer as an opaque "Search error"; here it becomes a ``ValidationError``
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import ckan.plugins.toolkit as toolkit
+from ckan.lib.search import SearchError
 
 from . import lucene
 from . import query_ast as ast
@@ -40,3 +42,24 @@ def check_search_params(params: dict[str, Any]) -> None:
                     toolkit._("Invalid search filter: {reason}").format(reason=error.translate(toolkit._)))
     if errors:
         raise toolkit.ValidationError(errors)
+
+
+def check_bounding_box(params: dict[str, Any]) -> None:
+    """Refuse an ``ext_bbox`` with an infinite or NaN coordinate.
+
+    ckanext-spatial (2.3.2) parses ``ext_bbox`` with ``float()``, which
+    reads ``inf`` and ``nan``: its ``solr-bbox`` backend then loops for
+    ever shifting ``-inf`` by 360°, and Solr refuses the query it builds
+    from ``nan``. Raised here (amp_search comes before ``spatial_query`` in
+    ``ckan.plugins``) with ckanext-spatial's own error for a wrong box.
+    """
+    bbox = (params.get("extras") or {}).get("ext_bbox")
+    if not bbox:
+        return
+    values = bbox.split(",") if isinstance(bbox, str) else list(bbox)
+    try:
+        numbers = [float(value) for value in values]
+    except (TypeError, ValueError):
+        return  # ckanext-spatial refuses it itself
+    if not all(math.isfinite(number) for number in numbers):
+        raise SearchError(toolkit._("Wrong bounding box provided"))
