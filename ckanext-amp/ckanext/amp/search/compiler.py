@@ -65,6 +65,10 @@ MAX_RESULT_WINDOW = 1_000_000
 MAX_MM_COMBINATIONS = 10
 #: The parts of every indexed geometry, with their bounding box (migration 6c3e9a1f2d47).
 GEOMETRY_TABLE = "amp_search_geometry"
+#: A part's bounding box as a PostgreSQL ``box``: the expression of the
+#: table's GiST index (plain float columns: no type SQLAlchemy's reflection
+#: of CKAN's tables does not know).
+_BOUNDS = "box(point({a}.minx, {a}.miny), point({a}.maxx, {a}.maxy))"
 
 
 class Unsupported(ast.QuerySyntaxError):
@@ -350,14 +354,15 @@ class SpatialLookup:
         """SQL of the rows ``(index_id, shape)`` to test, ordered by document."""
         params: dict[str, Any] = {"_field": self.field}
         intersecting = self.args.operation in ("intersects", "disjoint")
+        bounds = _BOUNDS.format(a="h")
         tests = []
         for number, part in enumerate(self.args.parts):
             params[f"_box{number}"] = part.box_literal
             box = f"CAST(:_box{number} AS box)"
             if intersecting and part.rectangle:
-                tests.append(f"(h.bounds && {box} AND NOT (h.rectangle OR h.bounds <@ {box}))")
+                tests.append(f"({bounds} && {box} AND NOT (h.rectangle OR {bounds} <@ {box}))")
             else:
-                tests.append(f"h.bounds && {box}")
+                tests.append(f"{bounds} && {box}")
         where = " OR ".join(tests)
         if intersecting:  # only the undecided parts
             return (f"SELECT h.index_id, h.shape FROM {GEOMETRY_TABLE} AS h "
@@ -411,7 +416,8 @@ def _spatial(query: ast.Query, field: str, state: _State) -> str:
     for part in args.parts:
         if part.rectangle:
             box = f"CAST({state.bind(part.box_literal)} AS box)"
-            decided.append(f"(g.bounds && {box} AND (g.rectangle OR g.bounds <@ {box}))")
+            bounds = _BOUNDS.format(a="g")
+            decided.append(f"({bounds} && {box} AND (g.rectangle OR {bounds} <@ {box}))")
     members = exact if not decided else (
         f"SELECT g.index_id FROM {GEOMETRY_TABLE} AS g WHERE g.field = {name} AND "
         f"({' OR '.join(decided)}) UNION ALL {exact}")

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 import shapely
 import sqlalchemy as sa
 
-from ckanext.amp.common.spatial_shapes import read_shape
+from ckanext.amp.common.spatial_shapes import ShapeError, read_shape
 
 from . import lucene
 from . import query_ast as ast
@@ -155,7 +155,7 @@ class PostgresSearchEngine:
                         sa.text(f"DELETE FROM {GEOMETRY_TABLE} WHERE index_id = ANY(:ids)"),
                         {"ids": [row["index_id"] for row in rows]})
                     if geometries:
-                        connection.execute(sa.text(_INSERT_GEOMETRY), geometries)
+                        connection.execute(sa.text(INSERT_GEOMETRY), geometries)
             self._with_schema(write)
         return len(rows)
 
@@ -213,8 +213,8 @@ class PostgresSearchEngine:
         spatial = [name for name in others if (spec := self.schema.field(name))
                    and spec.kind == SPATIAL]
         return {
-            "_geometries": _geometry_rows(fields["index_id"],
-                                          {name: others[name] for name in spatial}),
+            "_geometries": geometry_rows(fields["index_id"],
+                                         {name: others[name] for name in spatial}),
             **{column: fields.get(column) for column in _PROMOTED},
             "permission_labels": labels,
             "fields": json.dumps(others),
@@ -471,24 +471,30 @@ ON CONFLICT (index_id) DO UPDATE SET
     data_dict = EXCLUDED.data_dict, validated_data_dict = EXCLUDED.validated_data_dict
 """
 
-_INSERT_GEOMETRY = f"""
-INSERT INTO {GEOMETRY_TABLE} (index_id, field, part, bounds, rectangle, shape)
-VALUES (:index_id, :field, :part, CAST(:bounds AS box), :rectangle, :shape)
+INSERT_GEOMETRY = f"""
+INSERT INTO {GEOMETRY_TABLE} (index_id, field, part, minx, miny, maxx, maxy, rectangle, shape)
+VALUES (:index_id, :field, :part, :minx, :miny, :maxx, :maxy, :rectangle, :shape)
 """
 
 
-def _geometry_rows(index_id: str, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+def geometry_rows(index_id: str, values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The rows of ``amp_search_geometry`` for a document's spatial fields.
 
-    The values were checked by the schema (``normalise``): each reads.
+    Values that do not read are skipped (the schema refuses them when
+    indexing; the migration meets them in older indexes).
     """
     rows: list[dict[str, Any]] = []
     for field, field_values in values.items():
         for value in _as_list(field_values):
-            for part in read_shape(str(value)):
+            try:
+                parts = read_shape(str(value))
+            except ShapeError:
+                continue
+            for part in parts:
+                minx, miny, maxx, maxy = part.bounds
                 rows.append({"index_id": index_id, "field": field, "part": len(rows),
-                             "bounds": part.box_literal, "rectangle": part.rectangle,
-                             "shape": shapely.to_wkb(part.geometry)})
+                             "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
+                             "rectangle": part.rectangle, "shape": shapely.to_wkb(part.geometry)})
     return rows
 
 

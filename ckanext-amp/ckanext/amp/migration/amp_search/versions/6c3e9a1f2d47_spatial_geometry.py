@@ -9,8 +9,8 @@ multi-valued spatial field (``spatial_geom``) and searches it with
 ``{!field f=spatial_geom}Intersects(ENVELOPE(...))``. Each value is read as
 Solr reads it (ckanext/amp/common/spatial_shapes.py: cut at the
 antimeridian, repaired) into points, lines and polygons; each one is a row
-here with its bounding box in PostgreSQL's native ``box`` type (GiST
-index: the prefilter) and its WKB (the exact test, with shapely). Documents
+here with its bounding box (a GiST index on it as PostgreSQL's native
+``box``: the prefilter) and its WKB (the exact test, with shapely). Documents
 indexed before this revision get their rows here from their stored value.
 See docs/decisions/0014-spatial-search.md.
 """
@@ -33,43 +33,32 @@ def upgrade():
                 REFERENCES amp_search_document (index_id) ON DELETE CASCADE,
             field text NOT NULL,
             part integer NOT NULL,
-            bounds box NOT NULL,
+            minx double precision NOT NULL,
+            miny double precision NOT NULL,
+            maxx double precision NOT NULL,
+            maxy double precision NOT NULL,
             rectangle boolean NOT NULL,
             shape bytea NOT NULL,
             PRIMARY KEY (index_id, field, part)
         )
     """)
-    op.execute("CREATE INDEX amp_search_geometry_bounds_idx "
-               "ON amp_search_geometry USING gist (bounds)")
+    op.execute("CREATE INDEX amp_search_geometry_bounds_idx ON amp_search_geometry "
+               "USING gist (box(point(minx, miny), point(maxx, maxy)))")
     _backfill()
 
 
 def _backfill():
-    import shapely
-
-    from ckanext.amp.common.spatial_shapes import ShapeError, read_shape
+    # The engine's own conversion (this revision's table is the current one).
+    from ckanext.amp.search.engine import INSERT_GEOMETRY, geometry_rows
 
     connection = op.get_bind()
     stored = connection.execute(sa.text(
         "SELECT index_id, fields -> :field AS value FROM amp_search_document "
         "WHERE fields ? :field"), {"field": GEOMETRY_FIELD}).all()
     for index_id, value in stored:
-        values = value if isinstance(value, list) else [value]
-        rows = []
-        for text in values:
-            try:
-                parts = read_shape(str(text))
-            except ShapeError:
-                continue
-            first = len(rows)
-            rows.extend({"index_id": index_id, "field": GEOMETRY_FIELD, "part": first + n,
-                         "bounds": part.box_literal, "rectangle": part.rectangle,
-                         "shape": shapely.to_wkb(part.geometry)}
-                        for n, part in enumerate(parts))
+        rows = geometry_rows(index_id, {GEOMETRY_FIELD: value})
         if rows:
-            connection.execute(sa.text(
-                "INSERT INTO amp_search_geometry (index_id, field, part, bounds, rectangle, shape) "
-                "VALUES (:index_id, :field, :part, CAST(:bounds AS box), :rectangle, :shape)"), rows)
+            connection.execute(sa.text(INSERT_GEOMETRY), rows)
     connection.execute(sa.text(
         "UPDATE amp_search_match SET short_fields = short_fields - :field "
         "WHERE short_fields ? :field"), {"field": GEOMETRY_FIELD})
