@@ -14,6 +14,12 @@ labelled for their organisation's members), indexes them and reports:
   page (start=5000), each as an anonymous visitor and as a member of a
   private organisation (CKAN's permission-label filter).
 
+With ``--spatial`` the datasets have a place, as ckanext-spatial indexes it
+for both its backends (the envelope, and the WKT in ``spatial_geom``): 70%
+a commune of the Bouches-du-Rhône (tests/fixtures/spatial), 20% a point in
+one, 10% none; and the bbox searches of both backends are measured, alone
+and with free text (databases ``amp_bench_<N>_spatial``).
+
 A throw-away embedded PostgreSQL is started in a temporary directory unless
 ``--database-url`` points at a server (a database is created and dropped on
 it). With ``--keep DIR`` the embedded server lives in DIR and each size's
@@ -62,8 +68,34 @@ WORDS = ("données ouvertes publiées par la métropole mise à jour quotidienne
          "fichier ressource description détaillée indicateur mesure relevé station réseau").split()
 
 
-def make_documents(count: int, seed: int = 42) -> list[dict[str, Any]]:
+COMMUNES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "spatial" / \
+    "communes-13-bouches-du-rhone.geojson"
+
+
+def _places() -> list[tuple[str, tuple[float, float, float, float]]]:
+    """(WKT, bounds) of each commune, as ckanext-spatial's backends read them."""
+    from shapely.geometry import shape
+
+    features = json.loads(COMMUNES.read_text(encoding="utf-8"))["features"]
+    return [(geometry.wkt, geometry.bounds)
+            for geometry in (shape(feature["geometry"]) for feature in features)]
+
+
+def spatial_fields(rng: random.Random, places: list[Any]) -> dict[str, Any]:
+    """What ckanext-spatial indexes for a dataset's place (both backends)."""
+    draw = rng.random()
+    if draw >= 0.9:
+        return {}
+    wkt, (minx, miny, maxx, maxy) = rng.choice(places)
+    if draw >= 0.7:  # a point (a catchment, a sensor) inside the commune's envelope
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        wkt, minx, miny, maxx, maxy = f"POINT ({x} {y})", x, y, x, y
+    return {"spatial_geom": wkt, "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}
+
+
+def make_documents(count: int, seed: int = 42, spatial: bool = False) -> list[dict[str, Any]]:
     rng = random.Random(seed)
+    places = _places() if spatial else []
     now = dt.datetime(2026, 11, 1)
     organisations = [f"organisation-{n:02d}" for n in range(40)]
     tags = [f"{subject}" for subject in SUBJECTS] + [f"thème-{n}" for n in range(170)]
@@ -101,6 +133,7 @@ def make_documents(count: int, seed: int = 42) -> list[dict[str, Any]]:
             "extras_frequency": rng.choice(["annuelle", "mensuelle", "quotidienne"]),
             "permission_labels": [f"member-{organisation}"] if private else ["public"],
             "data_dict": blob, "validated_data_dict": blob,
+            **(spatial_fields(rng, places) if spatial else {}),
         })
     return documents
 
@@ -121,9 +154,10 @@ def server(url: str | None, keep: Path | None) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def database(url: str, size: int, keep: Path | None) -> Iterator[sa.engine.Engine]:
+def database(url: str, size: int, keep: Path | None,
+             suffix: str = "") -> Iterator[sa.engine.Engine]:
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"amp_bench_{size}" if keep else f"amp_bench_{uuid.uuid4().hex[:8]}"
+    name = f"amp_bench_{size}{suffix}" if keep else f"amp_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
         exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
                                     {"n": name}).first()
@@ -178,12 +212,51 @@ def ckan_params(q: str = "", **extra: Any) -> dict[str, Any]:
     return params
 
 
-def scenarios(size: int) -> dict[str, Callable[[random.Random, list[str]], dict[str, Any]]]:
-    def filters(labels: list[str], *more: str) -> list[str]:
-        return ["+capacity:public +state:(active)" if labels == ['"public"'] else "+state:(active)",
-                *more, '+site_id:"default"',
-                "+permission_labels:(%s)" % " OR ".join(labels)]
+def _bbox(rng: random.Random) -> dict[str, float]:
+    """A search box in the department, from a district to a quarter of it."""
+    width = rng.choice((0.02, 0.05, 0.1, 0.3, 0.6))
+    x, y = rng.uniform(4.3, 5.8 - width), rng.uniform(43.15, 43.9 - width * 0.7)
+    return {"minx": x, "miny": y, "maxx": x + width, "maxy": y + width * 0.7}
 
+
+def bbox_params(bbox: dict[str, float]) -> dict[str, Any]:
+    """ckanext-spatial's solr-bbox backend (2.3.2, search_params): fq + bf."""
+    area = (bbox["maxx"] - bbox["minx"]) * (bbox["maxy"] - bbox["miny"])
+    bf = (f"div(mul(mul(max(0,sub(min({bbox['maxx']},maxx),max({bbox['minx']},minx))),"
+          f"max(0,sub(min({bbox['maxy']},maxy),max({bbox['miny']},miny)))),2),"
+          f"add({area},mul(sub(maxy,miny),sub(maxx,minx))))")
+    return {"fq": "{!frange incl=false l=0 u=1}" + bf, "bf": bf, "defType": "edismax"}
+
+
+def field_params(bbox: dict[str, float]) -> dict[str, Any]:
+    """ckanext-spatial's solr-spatial-field backend (2.3.2, search_params)."""
+    return {"fq": "{{!field f=spatial_geom}}Intersects(ENVELOPE({minx}, {maxx}, {maxy}, {miny}))"
+            .format(**bbox)}
+
+
+def spatial_scenarios() -> dict[str, Callable[[random.Random, list[str]], dict[str, Any]]]:
+    def build(backend: Callable[[dict[str, float]], dict[str, Any]], text: bool):
+        def params(rng: random.Random, labels: list[str]) -> dict[str, Any]:
+            extra = backend(_bbox(rng))
+            fq = extra.pop("fq")
+            base = ckan_params(rng.choice(SUBJECTS) if text else "")
+            base.update(extra, fq=[*_filters(labels), fq])
+            return base
+        return params
+
+    return {"bbox (solr-bbox)": build(bbox_params, False),
+            "bbox (solr-spatial-field)": build(field_params, False),
+            "bbox + texte (solr-bbox)": build(bbox_params, True),
+            "bbox + texte (spatial-field)": build(field_params, True)}
+
+
+def _filters(labels: list[str], *more: str) -> list[str]:
+    return ["+capacity:public +state:(active)" if labels == ['"public"'] else "+state:(active)",
+            *more, '+site_id:"default"', "+permission_labels:(%s)" % " OR ".join(labels)]
+
+
+def scenarios(size: int) -> dict[str, Callable[[random.Random, list[str]], dict[str, Any]]]:
+    filters = _filters
     result = {
         "texte libre": lambda rng, labels: ckan_params(
             rng.choice(SUBJECTS), fq=filters(labels)),
@@ -203,19 +276,21 @@ def scenarios(size: int) -> dict[str, Callable[[random.Random, list[str]], dict[
 
 
 def run(size: int, url: str, repeat: int, keep: Path | None,
-        search_only: bool, answers: list[dict[str, Any]], only: list[str]) -> None:
-    with database(url, size, keep) as engine:
+        search_only: bool, answers: list[dict[str, Any]], only: list[str],
+        spatial: bool = False) -> None:
+    with database(url, size, keep, "_spatial" if spatial else "") as engine:
         search = PostgresSearchEngine(engine, load_schema())
-        print(f"\n## {size} jeux de données")
+        print(f"\n## {size} jeux de données" + (" (avec emprises)" if spatial else ""))
         if search_only and search.count() == size:
             print("indexation : non mesurée (index conservé, --search-only)")
         else:
-            index(search, engine, size)
-        measure(search, size, repeat, answers, only)
+            index(search, engine, size, spatial)
+        measure(search, size, repeat, answers, only, spatial)
 
 
-def index(search: PostgresSearchEngine, engine: sa.engine.Engine, size: int) -> None:
-    documents = make_documents(size)
+def index(search: PostgresSearchEngine, engine: sa.engine.Engine, size: int,
+          spatial: bool = False) -> None:
+    documents = make_documents(size, spatial=spatial)
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM amp_search_document"))
     single = documents[: min(1000, size)]
@@ -233,11 +308,12 @@ def index(search: PostgresSearchEngine, engine: sa.engine.Engine, size: int) -> 
 
 
 def measure(search: PostgresSearchEngine, size: int, repeat: int,
-            answers: list[dict[str, Any]], only: list[str]) -> None:
+            answers: list[dict[str, Any]], only: list[str], spatial: bool = False) -> None:
     print(f"{'requête':32} {'profil':10} {'p50 ms':>8} {'p95 ms':>8} {'résultats':>10}")
     rng = random.Random(7)
     member = ['"public"', '"member-organisation-07"', '"member-organisation-21"']
-    for label, build in scenarios(size).items():
+    queries = {**scenarios(size), **(spatial_scenarios() if spatial else {})}
+    for label, build in queries.items():
         if only and not any(word in label for word in only):
             continue
         for profile, labels in (("anonyme", ['"public"']), ("membre", member)):
@@ -267,6 +343,8 @@ def main() -> None:
     parser.add_argument("--answers", type=Path,
                         help="write every query with its count, page ids and facets (JSON) to "
                              "compare two versions of the engine")
+    parser.add_argument("--spatial", action="store_true",
+                        help="datasets with places (ckanext-spatial), and bbox searches")
     parser.add_argument("--only", nargs="+", default=[],
                         help="measure only the queries whose label contains one of these words")
     arguments = parser.parse_args()
@@ -274,7 +352,7 @@ def main() -> None:
     with server(arguments.database_url, arguments.keep) as url:
         for size in arguments.sizes:
             run(size, url, arguments.repeat, arguments.keep, arguments.search_only, answers,
-                arguments.only)
+                arguments.only, arguments.spatial)
     if arguments.answers:
         arguments.answers.write_text(json.dumps(answers, ensure_ascii=False, indent=0))
 

@@ -8,13 +8,17 @@ from babel.messages.pofile import read_po
 
 from ckanext.amp.translation import source_directory
 
-SEARCH = Path(__file__).resolve().parents[2] / "ckanext-amp" / "ckanext" / "amp" / "search"
-RAISERS = r"(?:QuerySyntaxError|Unsupported|QueryTooComplexError|_error_token|_fail|toolkit\._)"
+AMP = Path(__file__).resolve().parents[2] / "ckanext-amp" / "ckanext" / "amp"
+SEARCH = AMP / "search"
+#: The search engine's modules, and the pure module of its spatial shapes.
+SOURCES = (*sorted(SEARCH.glob("*.py")), AMP / "common" / "spatial_shapes.py")
+RAISERS = (r"(?:QuerySyntaxError|Unsupported|QueryTooComplexError|ShapeError|_error_token|_fail"
+           r"|toolkit\._)")
 
 
 def _message_ids() -> set[str]:
     ids = set()
-    for source in SEARCH.glob("*.py"):
+    for source in SOURCES:
         text = source.read_text(encoding="utf-8")
         for call in re.finditer(RAISERS + r"\(\s*(?:[a-z_]+,\s*)?((?:\"(?:[^\"\\]|\\.)*\"\s*)+)", text):
             ids.add("".join(re.findall(r"\"((?:[^\"\\]|\\.)*)\"", call.group(1))))
