@@ -125,7 +125,17 @@ def _search(bbox, **params):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.usefixtures("places")
-def test_a_bbox_finds_what_solr_finds(backend):
+def test_spatial_search_answers_as_solr(backend, app):
+    """One set of datasets per backend (creating them is the slow part)."""
+    _finds_what_solr_finds(backend)
+    _combines_with_q_and_fq(backend)
+    _facet_counts_are_those_of_the_spatial_matches(backend)
+    _the_dataset_search_page_filters_by_bbox(backend, app)
+    if backend == "solr-bbox":
+        _the_bbox_backend_sorts_by_overlap()
+
+
+def _finds_what_solr_finds(backend):
     for label, bbox in BOXES.items():
         names, count = _search(bbox)
         expected = _expected(backend, bbox)
@@ -144,20 +154,7 @@ def test_a_bbox_finds_what_solr_finds(backend):
         assert "captage-saint-marc" not in _search(BOXES["world"])[0]
 
 
-@pytest.mark.ckan_config("ckanext.spatial.search_backend", "solr-bbox")
-@pytest.mark.usefixtures("places")
-def test_the_bbox_backend_sorts_by_overlap_then_by_modification():
-    names, _count = _search(BOXES["marseille-and-around"])
-    assert names == _expected("solr-bbox", BOXES["marseille-and-around"])
-    assert names[0] == "marseille"
-    # An explicit sort wins over the overlap score, as with Solr.
-    by_name, _count = _search(BOXES["marseille-and-around"], sort="name asc")
-    assert by_name == sorted(names)
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.usefixtures("places")
-def test_ext_bbox_combines_with_q_and_fq(backend):
+def _combines_with_q_and_fq(backend):
     bbox = BOXES["marseille-and-around"]
     spatial = set(_expected(backend, bbox))
     names, count = _search(bbox, q="voirie")
@@ -171,9 +168,7 @@ def test_ext_bbox_combines_with_q_and_fq(backend):
     assert "sans-emprise" not in names
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.usefixtures("places")
-def test_facet_counts_are_those_of_the_spatial_matches(backend):
+def _facet_counts_are_those_of_the_spatial_matches(backend):
     bbox = BOXES["pays-d-aix"]
     result = helpers.call_action("package_search", extras={"ext_bbox": bbox},
                                  **{"facet.field": json.dumps(["tags"])})
@@ -184,6 +179,28 @@ def test_facet_counts_are_those_of_the_spatial_matches(backend):
     assert result["facets"]["tags"] == expected
     everything = helpers.call_action("package_search", **{"facet.field": json.dumps(["tags"])})
     assert everything["facets"]["tags"] == {"voirie": 3, "littoral": 3, "eau": 5}
+
+
+def _the_dataset_search_page_filters_by_bbox(backend, app):
+    bbox = BOXES["camargue"]
+    expected = set(_expected(backend, bbox))
+    assert "arles" in expected
+    page = app.get("/dataset/", params={"ext_bbox": bbox}).body
+    for name in PLACES:
+        assert (f'href="/dataset/{name}"' in page) == (name in expected), name
+    assert 'href="/dataset/sans-emprise"' not in page
+    # An invalid box is a search error on the page, not a server error.
+    refused = app.get("/dataset/", params={"ext_bbox": "nan,43,5,44"})
+    assert refused.status_code in (200, 400) and 'href="/dataset/arles"' not in refused.body
+
+
+def _the_bbox_backend_sorts_by_overlap():
+    names, _count = _search(BOXES["marseille-and-around"])
+    assert names == _expected("solr-bbox", BOXES["marseille-and-around"])
+    assert names[0] == "marseille"
+    # An explicit sort wins over the overlap score, as with Solr.
+    by_name, _count = _search(BOXES["marseille-and-around"], sort="name asc")
+    assert by_name == sorted(names)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -207,21 +224,6 @@ def test_invalid_boxes_are_refused_with_ckan_s_search_error(backend, app):
         # The bbox backend's arithmetic gives no overlap: nothing, no error.
         assert helpers.call_action("package_search",
                                    extras={"ext_bbox": upside_down})["count"] == 0
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.usefixtures("places")
-def test_the_dataset_search_page_filters_by_bbox(backend, app):
-    bbox = BOXES["camargue"]
-    expected = set(_expected(backend, bbox))
-    assert "arles" in expected
-    page = app.get("/dataset/", params={"ext_bbox": bbox}).body
-    for name in PLACES:
-        assert (f'href="/dataset/{name}"' in page) == (name in expected), name
-    assert 'href="/dataset/sans-emprise"' not in page
-    # An invalid box is a search error on the page, not a server error.
-    refused = app.get("/dataset/", params={"ext_bbox": "nan,43,5,44"})
-    assert refused.status_code in (200, 400) and 'href="/dataset/arles"' not in refused.body
 
 
 @pytest.mark.ckan_config("ckanext.spatial.search_backend", "solr-spatial-field")
