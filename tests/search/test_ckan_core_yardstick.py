@@ -8,42 +8,23 @@ they read (see docs/decisions/0003-ckan-core-search-tests.md).
 """
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from ckanext.amp.stack import services
 from ckanext.amp.stack.cli import core_test_args
+from support.child_pytest import run_child_pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CORE_INI = ROOT / "tests" / "ckan-core.ini"
+CORE_INI = Path(__file__).resolve().parents[2] / "tests" / "ckan-core.ini"
 MISSING_FROM_WHEEL = ("test_check_invalid_schema", "test_check_schema_with_wrong_version")
 
 
 @pytest.mark.slow
 def test_ckan_search_tests_pass_against_amp_search(tmp_path):
-    admin_url = os.environ.get("AMP_TEST_PG_ADMIN_URL")
-    if not admin_url:
-        pytest.fail("no PostgreSQL server: run the suite with `make test`")
-    name = f"ckan_core_{uuid.uuid4().hex[:8]}"
-    services.ensure_database(admin_url, name)
-    try:
-        env = dict(os.environ, CKAN_SQLALCHEMY_URL=services.with_database(admin_url, name))
-        # As `amp-stack test --core` does: some of CKAN's tests expect tables.
-        subprocess.run([str(Path(sys.executable).parent / "ckan"), "-c", str(CORE_INI), "db", "init"],
-                       cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
-        deselect = " and ".join(f"not {test}" for test in MISSING_FROM_WHEEL)
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", f"--ckan-ini={CORE_INI}",
-             *core_test_args(), "-q", "-p", "no:cacheprovider", "-k", deselect],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    finally:
-        services.drop_database(admin_url, name)
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    (tmp_path / "ckan-core.log").write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, f"{summary}\n{result.stdout[-6000:]}"
+    deselect = " and ".join(f"not {test}" for test in MISSING_FROM_WHEEL)
+    # As `amp-stack test --core` does: some of CKAN's tests expect tables.
+    code, summary, output = run_child_pytest(
+        "ckan_core", CORE_INI, [*core_test_args(), "-k", deselect],
+        tmp_path / "ckan-core.log", init_db=True)
+    assert code == 0, f"{summary}\n{output[-6000:]}"
     assert " passed" in summary and "failed" not in summary, summary

@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 
-from ckanext.amp.search import storage
 from ckanext.amp.search.engine import PostgresSearchEngine
 from ckanext.amp.search.solr_schema import load_schema
-from ckanext.amp.stack import services
 
 FIRST_REVISION = "8d1f0c2a7b31"
 
@@ -47,29 +42,6 @@ CATALOGUE = [
 ]
 
 
-@pytest.fixture
-def empty_database() -> Iterator[sa.engine.Engine]:
-    admin_url = os.environ.get("AMP_TEST_PG_ADMIN_URL") or os.environ.get("CKAN_SQLALCHEMY_URL")
-    if not admin_url:
-        pytest.fail("no PostgreSQL server: run the suite with `make test`")
-    name = f"amp_search_migrations_{uuid.uuid4().hex[:10]}"
-    services.ensure_database(admin_url, name)
-    engine = sa.create_engine(services.with_database(admin_url, name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        services.drop_database(admin_url, name)
-
-
-def _alembic(engine: sa.engine.Engine) -> Config:
-    config = Config(str(storage.MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(storage.MIGRATIONS))
-    url = engine.url.render_as_string(hide_password=False)
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return config
-
-
 def _answers(search: PostgresSearchEngine) -> list:
     requests = [
         {"q": "délibérations", "defType": "dismax", "qf": "name^4 title^4 tags^2 text",
@@ -82,8 +54,8 @@ def _answers(search: PostgresSearchEngine) -> list:
     return [search.search(request) for request in requests]
 
 
-def test_upgrade_downgrade_upgrade_keeps_the_index(empty_database):
-    config = _alembic(empty_database)
+def test_upgrade_downgrade_upgrade_keeps_the_index(empty_database, alembic_config):
+    config = alembic_config
     command.upgrade(config, "head")
     search = PostgresSearchEngine(empty_database, load_schema())
     search.add(CATALOGUE)
@@ -109,10 +81,10 @@ def test_upgrade_downgrade_upgrade_keeps_the_index(empty_database):
     assert last == CATALOGUE[0]["index_id"]
 
 
-def test_engine_migrates_an_index_left_at_the_first_revision(empty_database):
+def test_engine_migrates_an_index_left_at_the_first_revision(empty_database, alembic_config):
     # A portal upgraded without `ckan db upgrade -p amp_search`: the first
     # write migrates the index instead of failing (docs/decisions/0002).
-    command.upgrade(_alembic(empty_database), FIRST_REVISION)
+    command.upgrade(alembic_config, FIRST_REVISION)
     search = PostgresSearchEngine(empty_database, load_schema())
     search.add(CATALOGUE)
     found = search.search({"q": "budget", "fl": "id", "fq": "+capacity:public"})

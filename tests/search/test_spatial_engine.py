@@ -9,22 +9,18 @@ the envelope for ``solr-bbox`` (kept above 0, sorted by it).
 from __future__ import annotations
 
 import json
-import os
 import random
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.config import Config
 from shapely.geometry import box, shape
 
-from ckanext.amp.search import storage
 from ckanext.amp.search.engine import PostgresSearchEngine
 from ckanext.amp.search.solr_schema import load_schema
-from ckanext.amp.stack import services
 from ckanext.spatial.lib import normalize_bbox
 from ckanext.spatial.search import SolrBBoxSearchBackend, SolrSpatialFieldSearchBackend
 
@@ -143,26 +139,8 @@ def test_strict_engine_refuses_what_solr_refuses(engine):
         engine.add([document])
 
 
-@pytest.fixture
-def empty_database() -> Iterator[sa.engine.Engine]:
-    admin_url = os.environ.get("AMP_TEST_PG_ADMIN_URL") or os.environ.get("CKAN_SQLALCHEMY_URL")
-    if not admin_url:
-        pytest.fail("no PostgreSQL server: run the suite with `make test`")
-    name = f"amp_search_spatial_{uuid.uuid4().hex[:10]}"
-    services.ensure_database(admin_url, name)
-    engine = sa.create_engine(services.with_database(admin_url, name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        services.drop_database(admin_url, name)
-
-
-def test_the_migration_builds_the_geometries_of_an_older_index(empty_database):
-    config = Config(str(storage.MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(storage.MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", empty_database.url.render_as_string(
-        hide_password=False).replace("%", "%%"))
+def test_the_migration_builds_the_geometries_of_an_older_index(empty_database, alembic_config):
+    config = alembic_config
     command.upgrade(config, "head")
     search = PostgresSearchEngine(empty_database, load_schema())
     cassis = next(feature for feature in FEATURES if feature["properties"]["nom"] == "Cassis")

@@ -13,18 +13,13 @@ deselected. See docs/decisions/0014-spatial-search.md.
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from ckanext.amp.stack import services
+from support.child_pytest import run_child_pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SPATIAL_INI = ROOT / "tests" / "ckanext-spatial.ini"
+SPATIAL_INI = Path(__file__).resolve().parents[2] / "tests" / "ckanext-spatial.ini"
 
 
 def _spatial_tests() -> Path:
@@ -35,22 +30,10 @@ def _spatial_tests() -> Path:
 
 @pytest.mark.slow
 def test_ckanext_spatial_search_tests_pass_against_amp_search(tmp_path):
-    admin_url = os.environ.get("AMP_TEST_PG_ADMIN_URL")
-    if not admin_url:
-        pytest.fail("no PostgreSQL server: run the suite with `make test`")
-    name = f"ckan_spatial_{uuid.uuid4().hex[:8]}"
-    services.ensure_database(admin_url, name)
-    try:
-        # Every one of those tests starts from CKAN's clean_db: no `db init`.
-        env = dict(os.environ, CKAN_SQLALCHEMY_URL=services.with_database(admin_url, name))
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", f"--ckan-ini={SPATIAL_INI}",
-             "-p", "tests.ckanext_spatial_plugin", "-p", "tests.ckan_core_plugin",
-             str(_spatial_tests()), "-q", "-p", "no:cacheprovider", "-rf"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    finally:
-        services.drop_database(admin_url, name)
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    (tmp_path / "ckanext-spatial.log").write_text(result.stdout + result.stderr)
-    assert result.returncode == 0, f"{summary}\n{result.stdout[-8000:]}"
+    # Every one of those tests starts from CKAN's clean_db: no `db init`.
+    code, summary, output = run_child_pytest(
+        "ckan_spatial", SPATIAL_INI,
+        ["-p", "tests.ckanext_spatial_plugin", "-p", "tests.ckan_core_plugin",
+         str(_spatial_tests()), "-rf"], tmp_path / "ckanext-spatial.log", timeout=900)
+    assert code == 0, f"{summary}\n{output[-8000:]}"
     assert " passed" in summary and "failed" not in summary, summary
