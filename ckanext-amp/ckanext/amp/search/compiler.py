@@ -13,8 +13,11 @@ catch-all, weighted), ``d.permission_labels`` (text[]) and a few promoted
 columns for fast sorting and ranges. ``short_fields``, the search vector, the
 labels and the visibility and date columns are in the narrow table
 ``amp_search_match``; a condition that reads only them never touches the
-wide ``amp_search_document`` (PostgreSQL drops the join).
-Pure Python, no CKAN import.
+wide ``amp_search_document`` (PostgreSQL drops the join). A spatial field
+(ckanext-spatial's ``spatial_geom``) is searched in ``amp_search_geometry``:
+bounding boxes in SQL, exact tests by the engine (:class:`SpatialLookup`,
+docs/decisions/0014-spatial-search.md).
+Pure Python (and shapely), no CKAN import.
 """
 from __future__ import annotations
 
@@ -546,8 +549,61 @@ def _function(function: ast.Function, state: _State) -> str:
     raise Unsupported("Unsupported function '{name}'", name=function.name)
 
 
+#: The envelope ckanext-spatial's solr-bbox backend indexes, as a ``box``:
+#: the expression of the partial GiST index ``amp_search_match_envelope_idx``
+#: (migration 6c3e9a1f2d47), written with literal field names to match it.
+ENVELOPE_BOX = ("box(point(amp_search_number(d.short_fields ->> 'minx'), "
+                "amp_search_number(d.short_fields ->> 'miny')), "
+                "point(amp_search_number(d.short_fields ->> 'maxx'), "
+                "amp_search_number(d.short_fields ->> 'maxy')))")
+
+
+def overlap_box(function: ast.Function) -> Optional[tuple[float, float, float, float]]:
+    """The query box (minx, miny, maxx, maxy) when ``function`` is the overlap
+    score of ckanext-spatial's solr-bbox backend, else None::
+
+        div(mul(mul(max(0, sub(min(MAXX, maxx), max(MINX, minx))),
+                    max(0, sub(min(MAXY, maxy), max(MINY, miny)))), 2),
+            add(AREA, mul(sub(maxy, miny), sub(maxx, minx))))
+    """
+    try:
+        product, total = function.args  # type: ignore[union-attr]
+        x_overlap, y_overlap = product.args[0].args  # type: ignore[union-attr]
+        maxx = x_overlap.args[1].args[0].args[0].value
+        minx = x_overlap.args[1].args[1].args[0].value
+        maxy = y_overlap.args[1].args[0].args[0].value
+        miny = y_overlap.args[1].args[1].args[0].value
+        area = total.args[0].value  # type: ignore[union-attr]
+    except (AttributeError, IndexError, ValueError, TypeError):
+        return None
+    field = ast.FieldValue
+
+    def side(high: float, top: str, low: float, bottom: str) -> ast.Function:
+        return ast.Call("max", (ast.Number(0), ast.Call("sub", (
+            ast.Call("min", (ast.Number(high), field(top))),
+            ast.Call("max", (ast.Number(low), field(bottom)))))))
+
+    expected = ast.Call("div", (
+        ast.Call("mul", (ast.Call("mul", (side(maxx, "maxx", minx, "minx"),
+                                          side(maxy, "maxy", miny, "miny"))), ast.Number(2))),
+        ast.Call("add", (ast.Number(area), ast.Call("mul", (
+            ast.Call("sub", (field("maxy"), field("miny"))),
+            ast.Call("sub", (field("maxx"), field("minx")))))))))
+    return (minx, miny, maxx, maxy) if function == expected else None
+
+
 def _function_range(query: ast.FunctionRange, state: _State) -> str:
     value = _function(query.function, state)
+    prefilter = ""
+    bbox = overlap_box(query.function)
+    if bbox is not None and query.lower is not None and (
+            query.lower > 0 or (query.lower == 0 and not query.include_lower)):
+        # A positive overlap needs the envelope to meet the query box: the
+        # GiST index finds those; the function then decides exactly.
+        minx, miny, maxx, maxy = bbox
+        query_box = state.bind(f"({maxx!r},{maxy!r}),({minx!r},{miny!r})")
+        prefilter = (f"(d.short_fields ? 'minx' AND {ENVELOPE_BOX} && CAST({query_box} AS box)) "
+                     f"AND ")
     tests = []
     if query.lower is not None:
         tests.append(f"{value} {'>=' if query.include_lower else '>'} "
@@ -557,7 +613,7 @@ def _function_range(query: ast.FunctionRange, state: _State) -> str:
                      f"CAST({state.bind(float(query.upper))} AS double precision)")
     if not tests:
         return f"({value} IS NOT NULL)"
-    return "COALESCE(" + " AND ".join(tests) + ", FALSE)"
+    return "(" + prefilter + "COALESCE(" + " AND ".join(tests) + ", FALSE))"
 
 
 # -- sorting -----------------------------------------------------------------

@@ -44,6 +44,16 @@ def upgrade():
     """)
     op.execute("CREATE INDEX amp_search_geometry_bounds_idx ON amp_search_geometry "
                "USING gist (box(point(minx, miny), point(maxx, maxy)))")
+    # The envelope of ckanext-spatial's solr-bbox backend, for its overlap
+    # filter (ENVELOPE_BOX in ckanext/amp/search/compiler.py, same text).
+    op.execute("""
+        CREATE INDEX amp_search_match_envelope_idx ON amp_search_match USING gist (
+            box(point(amp_search_number(short_fields ->> 'minx'),
+                      amp_search_number(short_fields ->> 'miny')),
+                point(amp_search_number(short_fields ->> 'maxx'),
+                      amp_search_number(short_fields ->> 'maxy'))))
+        WHERE short_fields ? 'minx'
+    """)
     _backfill()
 
 
@@ -71,4 +81,5 @@ def downgrade():
         FROM amp_search_document AS d
         WHERE d.index_id = m.index_id AND d.fields ? '{GEOMETRY_FIELD}'
     """)
+    op.execute("DROP INDEX amp_search_match_envelope_idx")
     op.execute("DROP TABLE amp_search_geometry")
