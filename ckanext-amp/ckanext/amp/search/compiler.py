@@ -367,25 +367,32 @@ class SpatialLookup:
             else:
                 tests.append(f"{bounds} && {box}")
         where = " OR ".join(tests)
-        if intersecting:  # only the undecided parts
-            return (f"SELECT h.index_id, h.shape FROM {GEOMETRY_TABLE} AS h "
-                    f"WHERE h.field = :_field AND ({where}) ORDER BY h.index_id"), params
+        if intersecting:  # only the undecided parts, each distinct shape once
+            return (f"SELECT h.shape, array_agg(h.index_id) FROM {GEOMETRY_TABLE} AS h "
+                    f"WHERE h.field = :_field AND ({where}) GROUP BY h.shape"), params
         # every part of the documents near the query shape
         return (f"SELECT g.index_id, g.shape FROM {GEOMETRY_TABLE} AS g "
                 f"WHERE g.field = :_field AND g.index_id IN (SELECT h.index_id FROM "
                 f"{GEOMETRY_TABLE} AS h WHERE h.field = :_field AND ({where})) "
                 f"ORDER BY g.index_id, g.part"), params
 
-    def decide(self, rows: Sequence[tuple[str, Any]]) -> list[str]:
+    def decide(self, rows: Sequence[tuple[Any, Any]]) -> list[str]:
         """The ids of the candidate documents for which the exact test holds.
 
-        ``rows`` are ``(index_id, WKB)``, grouped by document. For
-        ``disjoint`` the test is "intersects" (the SQL negates it).
+        For ``intersects`` (and ``disjoint``, whose SQL negates it) ``rows``
+        are ``(WKB, [index_id...])``: datasets often share a geometry (a
+        commune's), tested once. For the others, ``(index_id, WKB)``
+        grouped by document, whose parts are taken together.
         """
-        operation = "intersects" if self.args.operation == "disjoint" else self.args.operation
         query = self.args.geometry
         shapely.prepare(query)
-        found = []
+        found: list[str] = []
+        if self.args.operation in ("intersects", "disjoint"):
+            for shape, index_ids in rows:
+                if query.intersects(shapely.from_wkb(bytes(shape))):
+                    found.extend(index_ids)
+            return found
+        operation = self.args.operation
         for index_id, group in itertools.groupby(rows, key=lambda row: row[0]):
             shapes = [shapely.from_wkb(bytes(shape)) for _id, shape in group]
             if holds(operation, shapes, query):
