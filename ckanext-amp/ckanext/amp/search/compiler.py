@@ -421,7 +421,7 @@ def _spatial(query: ast.Query, field: str, state: _State) -> str:
     name = state.bind(field)
     exact = f"SELECT unnest(CAST({hits} AS text[]))"
     if args.operation not in ("intersects", "disjoint"):
-        return f"(d.index_id IN ({exact}))"
+        return f"COALESCE(d.index_id IN ({exact}), FALSE)"
     decided = []
     for part in args.parts:
         if part.rectangle:
@@ -431,7 +431,10 @@ def _spatial(query: ast.Query, field: str, state: _State) -> str:
     members = exact if not decided else (
         f"SELECT g.index_id FROM {GEOMETRY_TABLE} AS g WHERE g.field = {name} AND "
         f"({' OR '.join(decided)}) UNION ALL {exact}")
-    intersects = f"d.index_id IN ({members})"
+    # Kept a (hashed) subplan, not pulled up into a join: the planner cannot
+    # estimate how many ids it yields and, at 50,000 of them, probed the
+    # match table once per id (1 s at 100k datasets instead of 0.1 s).
+    intersects = f"COALESCE(d.index_id IN ({members}), FALSE)"
     if args.operation == "intersects":
         return f"({intersects})"
     return (f"(d.index_id IN (SELECT g.index_id FROM {GEOMETRY_TABLE} AS g "
@@ -518,6 +521,15 @@ def _function(function: ast.Function, state: _State) -> str:
                                        field=function.field)
         column = json_column(function.field, FLOAT)
         return f"COALESCE(amp_search_number({column}->>{state.bind(function.field)}), 0)"
+    bbox = overlap_box(function)
+    if bbox is not None:
+        # ckanext-spatial's overlap score, with PostgreSQL's box functions:
+        # the same value (missing fields give 0), a quarter of the work.
+        minx, miny, maxx, maxy = bbox
+        query_box = f"CAST({state.bind(f'({maxx!r},{maxy!r}),({minx!r},{miny!r})')} AS box)"
+        area = f"CAST({state.bind(float(function.args[1].args[0].value))} AS double precision)"
+        return (f"COALESCE(2 * COALESCE(area({ENVELOPE_BOX} # {query_box}), 0) "
+                f"/ NULLIF({area} + COALESCE(area({ENVELOPE_BOX}), 0), 0), 0)")
     name = function.name.lower()
     args = [_function(arg, state) for arg in function.args]
 
