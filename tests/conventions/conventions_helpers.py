@@ -5,6 +5,10 @@ from typing import Any
 
 from ckan.tests import helpers
 
+#: Password of ``amp_admin`` (logged in through the login form) (a module of its own name:
+#: ``conftest`` is not a unique module name across test folders).
+PASSWORD = "Crau-nappe-2025"
+
 PLUGINS = "amp_search amp_schema amp_conventions scheming_datasets scheming_organizations"
 
 ORGANIZATIONS = {
