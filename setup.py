@@ -1,6 +1,6 @@
 """Packaging for ckanext-amp.
 
-The Python package lives in ``ckanext-amp/`` (DESIGN §2). The data folders at
+The Python package lives in ``ckanext-amp/`` (docs/architecture.md, Layout). The data folders at
 the top of the repository (``schemas/``, ``harvesters/``, ``licences/``) are
 shipped inside the package as ``ckanext/amp/data/<folder>`` so that a
 non-editable ``pip install .`` finds them; ``ckanext.amp.common.paths`` is the

@@ -40,22 +40,21 @@ import http.client
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "ckanext-amp"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from search import FORMATS, FORMS, PLACES, SUBJECTS, WORDS, percentile  # noqa: E402
+from access import folder, make_datasets  # noqa: E402
+from search import FORMATS, SUBJECTS, percentile  # noqa: E402
 
 from ckanext.amp.stack import ckan_ini, migrations, services as svc  # noqa: E402
 from ckanext.amp.stack.cli import (child_env, ckan_executable, make_ckan_runner,  # noqa: E402
@@ -194,21 +193,13 @@ def load(portal: Portal, count: int, token: str) -> list[str]:
         "name": f"bench-organisation-{n:02d}", "title": f"Direction {SUBJECTS[n]} n° {n}"},
         token)["name"] for n in range(ORGANISATIONS)]
     datasets = []
-    for number in range(count):
-        subject = rng.choice(SUBJECTS)
-        title = f"{rng.choice(FORMS)} {subject} — {rng.choice(PLACES)} {2015 + number % 11}"
-        name = f"bench-jeu-{number:05d}"
-        formats = rng.choices(FORMATS, k=rng.randint(1, 5))
-        tags = sorted({tag.replace("'", " ") for tag in
-                       (subject, *rng.choices(SUBJECTS, k=rng.randint(0, 4)))})
-        datasets.append({
-            "name": name, "title": title, "owner_org": rng.choice(organisations),
-            "notes": " ".join([f"{title}."] + rng.choices(WORDS, k=rng.randint(25, 70))),
-            "tag_string": ",".join(tags), "frequency": "MONTHLY", "diffusion": "public",
-            "license_id": "lov2" if number % 7 else "odc-odbl",
-            "resources": [{"url": f"https://data.ampmetropole.fr/{name}/{n}.{fmt.lower()}",
-                           "format": fmt, "name": f"{title} ({fmt})"}
-                          for n, fmt in enumerate(formats)]})
+    for dataset in make_datasets(count, organisations):
+        # bench/access.py's catalogue, every dataset public.
+        for key in ("bench_kind", "convention", "diffusion_basis", "metadata_visibility",
+                    "private"):
+            dataset.pop(key, None)
+        dataset.update(diffusion="public", license_id=rng.choice(["lov2", "odc-odbl"]))
+        datasets.append(dataset)
     errors: list[str] = []
 
     def create(part: list[dict[str, Any]]) -> None:
@@ -303,19 +294,6 @@ def warm_up(port: int, names: list[str], organisations: list[str]) -> None:
 
 
 # ----------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def folder(keep: Optional[Path]) -> Iterator[Path]:
-    if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
-        yield keep
-        return
-    path = Path(tempfile.mkdtemp(prefix="amp-bench-web-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -75,24 +75,23 @@ def echo(message: str = "", **style) -> None:
     sys.stdout.flush()
 
 
-def ckan_executable() -> str:
-    candidate = Path(sys.executable).with_name("ckan")
+def _executable(name: str) -> str:
+    """A command of the virtualenv this runs in, else of the PATH."""
+    candidate = Path(sys.executable).with_name(name)
     if candidate.exists():
         return str(candidate)
-    found = shutil.which("ckan")
+    found = shutil.which(name)
     if not found:
-        raise StackError("la commande `ckan` est introuvable (environnement non installé ?)")
+        raise StackError(f"la commande `{name}` est introuvable (environnement non installé ?)")
     return found
+
+
+def ckan_executable() -> str:
+    return _executable("ckan")
 
 
 def gunicorn_executable() -> str:
-    candidate = Path(sys.executable).with_name("gunicorn")
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("gunicorn")
-    if not found:
-        raise StackError("la commande `gunicorn` est introuvable (environnement non installé ?)")
-    return found
+    return _executable("gunicorn")
 
 
 #: The gunicorn settings and the application (the production image uses both).
