@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-#: ../shared/fixtures beside the repository checkout (CI has it).
+#: The fixtures folder beside the repository checkout (CI has it).
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 SHACL = FIXTURES / "shacl"
 LICENCES = Path(__file__).resolve().parents[2] / "licences" / "ckan-licences.json"
@@ -15,7 +15,7 @@ SCHEMA = Path(__file__).resolve().parent / "amp_test_schema.yaml"
 def require_fixtures(*parts: str) -> Path:
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not found at {path} (../shared beside the checkout)")
+        pytest.skip(f"shared fixtures not found at {path} (beside the checkout)")
     return path
 """Which SHACL files validate the catalogue, and how (offline).
 

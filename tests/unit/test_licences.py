@@ -2,7 +2,7 @@
 forms real portals publish a licence under to one registry entry.
 
 Pure Python: no CKAN. The test over the fixture catalogues reads
-../shared/fixtures (rdflib parses the DCAT files); it is skipped with the
+the fixtures folder beside the checkout (rdflib parses the DCAT files); it is skipped with the
 reason when the fixtures are missing.
 """
 from __future__ import annotations
@@ -462,7 +462,7 @@ def test_resolve_text_names_nothing(registry, text):
 
 
 # ---------------------------------------------------------------------------
-# the licences real catalogues publish (../shared/fixtures/catalogues)
+# the licences real catalogues publish (catalogues/ of the fixtures folder)
 
 #: CKAN API responses and dataset dicts: license_id / license_title /
 #: license_url, and ckanext-dcat's resource-level ``license``.
@@ -548,7 +548,7 @@ EXPECTED_CSW = {
 def _fixtures(*parts: str) -> Path:
     path = CATALOGUES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not found at {path} (../shared beside the checkout)")
+        pytest.skip(f"shared fixtures not found at {path} (beside the checkout)")
     return path
 
 

@@ -1,6 +1,6 @@
 """Vocabulary data files, their loader and the builder that makes them.
 
-Pure Python: no CKAN. The builder test needs ../shared/fixtures and rdflib;
+Pure Python: no CKAN. The builder test needs the fixtures folder beside the checkout and rdflib;
 it is skipped with the reason when either is missing.
 """
 from __future__ import annotations

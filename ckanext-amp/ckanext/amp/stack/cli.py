@@ -76,14 +76,43 @@ def echo(message: str = "", **style) -> None:
     sys.stdout.flush()
 
 
-def ckan_executable() -> str:
-    candidate = Path(sys.executable).with_name("ckan")
+def _executable(name: str) -> str:
+    """A command of the virtualenv this runs in, else of the PATH."""
+    candidate = Path(sys.executable).with_name(name)
     if candidate.exists():
         return str(candidate)
-    found = shutil.which("ckan")
+    found = shutil.which(name)
     if not found:
-        raise StackError("la commande `ckan` est introuvable (environnement non installé ?)")
+        raise StackError(f"la commande `{name}` est introuvable (environnement non installé ?)")
     return found
+
+
+def ckan_executable() -> str:
+    return _executable("ckan")
+
+
+def gunicorn_executable() -> str:
+    return _executable("gunicorn")
+
+
+#: The gunicorn settings and the application (the production image uses both).
+GUNICORN_CONF = "python:ckanext.amp.stack.gunicorn_conf"
+WSGI_APP = "ckanext.amp.stack.wsgi:application"
+
+
+def web_argv(bind: str) -> list[str]:
+    """The web server of `make run`: gunicorn on ``bind`` (``host:port``),
+    its workers from AMP_WEB_WORKERS; the ini comes from $CKAN_INI."""
+    return [gunicorn_executable(), "-c", GUNICORN_CONF, "--bind", bind, WSGI_APP]
+
+
+def web_child(settings: Settings, env: dict) -> Child:
+    """The ``web`` child of `make run`: gunicorn's master, which stops its
+    workers itself on SIGTERM (then the supervisor kills what is left)."""
+    return Child("web", web_argv(settings.bind),
+                 env={**env, "AMP_WEB_WORKERS": str(settings.web_workers),
+                      "AMP_WEB_TIMEOUT": str(settings.web_timeout)},
+                 term_leader_only=True)
 
 
 def child_env(**extra: str) -> dict:
@@ -279,8 +308,9 @@ def run() -> None:
 
         supervisor = Supervisor(settings.logs)
         ckan = [ckan_executable(), "-c", str(ini)]
-        supervisor.add(Child("web", ckan + ["run", "-H", settings.host,
-                                            "-p", str(settings.port), "-r"], env=env))
+        echo(f"Serveur web : gunicorn, {settings.web_workers} processus "
+             f"(AMP_WEB_WORKERS)")
+        supervisor.add(web_child(settings, env))
         supervisor.add(Child("gather", ckan + ["harvester", "gather-consumer"], env=env))
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
