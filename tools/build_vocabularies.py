@@ -2,7 +2,7 @@
 """Build ``schemas/vocabularies/*.json`` from the real reference files.
 
 Reads the EU Publications Office vocabularies (SKOS RDF/XML, Turtle) and the
-INSEE/IGN reference data kept in the fixtures folder beside the checkout and writes one small,
+INSEE/IGN reference data kept in tests/fixtures/ and writes one small,
 sorted, UTF-8 JSON file per vocabulary. The runtime only ever reads the JSON
 files (``ckanext.amp.common.vocabularies``); this script is run by a developer
 when a source file changes, and its output is committed.
@@ -37,7 +37,7 @@ from typing import Any, Iterable
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
-DEFAULT_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+DEFAULT_FIXTURES = REPO_ROOT / "tests" / "fixtures"
 DEFAULT_OUT = REPO_ROOT / "schemas" / "vocabularies"
 
 EU = "http://publications.europa.eu/resource/authority/"

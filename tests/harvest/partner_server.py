@@ -18,7 +18,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 #: The fixtures folder beside the repository checkout.
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CATALOGUES = FIXTURES / "catalogues"
 
 

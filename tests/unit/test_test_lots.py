@@ -50,7 +50,10 @@ def test_a_lot_that_collected_nothing_only_counts_when_all_did():
 
 
 def test_each_lot_has_its_own_redis_database():
-    from ckanext.amp.stack.services import with_redis_db
+    from ckanext.amp.stack.services import redis_db_of, with_redis_db
+
+    assert redis_db_of("unix:///tmp/amp/redis.sock?db=3") == 3
+    assert redis_db_of("redis://127.0.0.1:6379/5") == 5 and redis_db_of("redis://h:1") == 0
 
     assert with_redis_db("unix:///tmp/amp/redis.sock?db=0", 1) == "unix:///tmp/amp/redis.sock?db=1"
     assert with_redis_db("redis://127.0.0.1:6379/0", 2) == "redis://127.0.0.1:6379/2"

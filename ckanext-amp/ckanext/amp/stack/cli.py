@@ -416,7 +416,9 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
             for name in ("storage", "home"):
                 (tmp / f"lot{lot.number}" / name).mkdir(parents=True, exist_ok=True)
             lot_env.update(CKAN_SQLALCHEMY_URL=lot_url,
-                           CKAN_REDIS_URL=svc.with_redis_db(services.redis_url, lot.number - 1),
+                           CKAN_REDIS_URL=svc.with_redis_db(
+                               services.redis_url,
+                               svc.redis_db_of(services.redis_url) + lot.number - 1),
                            CKAN_DATASTORE_WRITE_URL=lot_store.write_url,
                            CKAN_DATASTORE_READ_URL=lot_store.read_url,
                            CKAN_STORAGE_PATH=str(tmp / f"lot{lot.number}" / "storage"),
