@@ -403,7 +403,7 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
     artifacts = artifacts_dir()
     procs, logs = [], []
     for lot in plan:
-        lot_env = dict(env)
+        lot_env = dict(env, PYTHONUNBUFFERED="1")  # its log is read while it runs
         if lot.number > 1:
             database = f"{TEST_DB}_lot{lot.number}"
             svc.ensure_database(services.admin_url, database,
