@@ -123,6 +123,7 @@ setup(
             "amp_delivery_harvester = ckanext.amp.harvest.plugin:AmpDeliveryHarvesterPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
             "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
+            "amp_dashboard = ckanext.amp.dashboard.plugin:AmpDashboardPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",
