@@ -73,7 +73,7 @@ setup(
     package_data={
         "": [
             "*.yaml", "*.yml", "*.json", "*.csv", "*.ttl", "*.rdf", "*.xml",
-            "*.geojson", "*.txt", "*.md", "*.html", "*.js", "*.css",
+            "*.geojson", "*.txt", "*.md", "*.html", "*.js", "*.css", "*.svg",
             "*.ini", "*.mako", "*.po", "*.pot",
         ],
     },
