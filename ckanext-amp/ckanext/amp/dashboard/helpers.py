@@ -12,6 +12,7 @@ from ckan.plugins import toolkit
 
 from ckanext.amp.common import diffusion, freshness, quality_bands
 from ckanext.amp.common.vocabularies import load_vocabulary
+from ckanext.amp.translation import page_language
 
 __all__ = [
     "amp_chart_json",
@@ -77,12 +78,7 @@ def apply_environment(config: Any, environ: Mapping[str, str] = os.environ) -> N
             config[option] = value
 
 
-def _lang() -> str:
-    try:
-        lang = toolkit.h.lang() or "fr"
-    except Exception:  # outside a request
-        lang = "fr"
-    return "en" if str(lang).startswith("en") else "fr"
+_lang = page_language
 
 
 def _user() -> str:

@@ -71,8 +71,11 @@ def quality() -> str:
     figures, wanted, organizations = _call("amp_dashboard_quality")
     bands = [{"code": band.code, "label": toolkit._(band.label),
               "count": figures["bands"][band.code]} for band in quality_bands.BANDS]
+    histogram = [{"code": label, "label": label, "count": count}
+                 for label, count in zip(figures["histogram_labels"], figures["histogram"])]
     return toolkit.render("amp/dashboard/quality.html", {
-        "figures": figures, "wanted": wanted, "organizations": organizations, "bands": bands})
+        "figures": figures, "wanted": wanted, "organizations": organizations, "bands": bands,
+        "histogram": histogram})
 
 
 def quality_csv() -> Response:
