@@ -5,6 +5,7 @@ what, figures, CSV)."""
 from __future__ import annotations
 
 import csv
+import re
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ def auth(user):
     return {"Authorization": user["token"]}
 
 
-def test_home_page_has_the_portal_identity_and_what_a_visitor_looks_for(app, world):
+def test_home_page_and_dataset_list_for_a_visitor(app, world):
     page = app.get("/", headers={"Accept-Language": "fr"}).body
 
     assert "Bienvenue sur CKAN" not in page and "420 x 220" not in page
@@ -88,43 +89,24 @@ def test_home_page_has_the_portal_identity_and_what_a_visitor_looks_for(app, wor
     assert page.count('class="amp-theme') >= 13
     assert "Environnement" in page and "Transports" in page
     assert f'href="/dataset/?vocab_theme={THEME}ENVI"' in page
-    assert "4 jeux de données" in page  # ENVI: every dataset but travaux-reseau
+    envi = re.search(r'data-theme="ENVI">(.*?)</li>', page, re.S).group(1)
+    assert "3 jeux de données" in envi  # releves, qualite-eau, captages
     # Latest datasets and organisations.
     assert "horaires bus" in page and "Régie de l’eau" in page
     assert app.get("/amp-dashboard/mdata-logo.svg").headers["Content-Type"].startswith("image/svg")
 
-
-@pytest.mark.ckan_config("ckanext.amp.portal.name", "DataSud test")
-@pytest.mark.ckan_config("ckanext.amp.portal.logo", "")
-@pytest.mark.ckan_config("ckanext.amp.portal.intro", "Bienvenue sur **notre** portail.")
-def test_operator_sets_name_logo_and_introduction(app, world):
-    page = app.get("/").body
-    assert "DataSud test" in page and "mdata-logo.svg" not in page
-    assert "<strong>notre</strong>" in page
-
-
-def test_environment_variables_set_the_identity_options():
-    from ckanext.amp.dashboard import helpers as dashboard_helpers
-
-    config: dict[str, str] = {}
-    dashboard_helpers.apply_environment(config, {"CKANEXT__AMP__PORTAL__NAME": "Autre",
-                                                 "CKANEXT__AMP__PORTAL__OWNER": ""})
-    assert config == {"ckanext.amp.portal.name": "Autre"}
-
-
-def test_dataset_list_offers_the_french_facets_with_labels(app, world):
+    # The dataset list offers the French facets, values with their labels.
     page = app.get("/dataset/").body
-
     for title in ("Thèmes", "Territoires", "Niveau de diffusion", "Catégorie de données de forte valeur",
                   "Fréquence de mise à jour", "Qualité des métadonnées"):
         assert title in page, title
-    for label in ("Santé", "Marseille", "Public", "mensuel", "hebdomadaire"):
-        assert label in page, label
-    assert "fr:commune:13055</span>" not in page and f"{FREQ}MONTHLY</span>" not in page
+    for label in ("Santé", "Marseille", "Public", "mensuel", "hebdomadaire", "Bonne (75 à 100)",
+                  "Géospatiales"):
+        assert f'class="item-label">{label}' in page, label
+    assert 'class="item-label">http' not in page and 'class="item-label">fr:' not in page
     assert "?quality_band=" in page or "&amp;quality_band=" in page
 
-
-def test_quality_band_filters_the_list_and_the_api(app, world):
+    # The quality band: a facet and a filter (a range on the score), in the API too.
     result = helpers.call_action("package_search", q="*:*", rows=100,
                                  **{"facet.field": ["quality_band"]})
     bands = {item["name"]: item["count"] for item in result["search_facets"]["quality_band"]["items"]}
@@ -139,7 +121,25 @@ def test_quality_band_filters_the_list_and_the_api(app, world):
     assert "travaux reseau" not in page
 
 
-def test_freshness_dashboard_for_an_editor_lists_the_late_latest_first(app, world):
+@pytest.mark.ckan_config("ckanext.amp.portal.name", "DataSud test")
+@pytest.mark.ckan_config("ckanext.amp.portal.logo", "")
+@pytest.mark.ckan_config("ckanext.amp.portal.intro", "Bienvenue sur **notre** portail.")
+def test_operator_sets_name_logo_and_introduction(app):
+    page = app.get("/").body
+    assert "DataSud test" in page and "mdata-logo.svg" not in page
+    assert "<strong>notre</strong>" in page
+
+
+def test_environment_variables_set_the_identity_options():
+    from ckanext.amp.dashboard import helpers as dashboard_helpers
+
+    config: dict[str, str] = {}
+    dashboard_helpers.apply_environment(config, {"CKANEXT__AMP__PORTAL__NAME": "Autre",
+                                                 "CKANEXT__AMP__PORTAL__OWNER": ""})
+    assert config == {"ckanext.amp.portal.name": "Autre"}
+
+
+def test_freshness_dashboard_and_who_sees_it(app, world):
     figures = app.post("/api/action/amp_dashboard_freshness", json={},
                        headers=auth(world.editor)).json["result"]
 
@@ -158,8 +158,7 @@ def test_freshness_dashboard_for_an_editor_lists_the_late_latest_first(app, worl
     assert rows[0][2] == "Jeux de données" and len(rows) == 1 + len(freshness.BUCKETS)
     assert {row[0]: int(row[2]) for row in rows[1:]} == figures["distribution"]
 
-
-def test_sysadmin_sees_every_organisation_and_others_are_refused(app, world):
+    # A sysadmin sees every organisation; nobody else but editors and admins.
     figures = app.post("/api/action/amp_dashboard_freshness", json={},
                        headers=auth(world.sysadmin)).json["result"]
     assert figures["total"] == 5 and [d["name"] for d in figures["late"]] == [
