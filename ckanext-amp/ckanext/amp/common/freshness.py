@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
@@ -57,7 +58,12 @@ BUCKETS = ("on_time", "late_1", "late_3", "late_more", "unscheduled", "no_freque
 
 def frequency_code(value: Any) -> str:
     """The EU code of a frequency URI or code (``.../DAILY`` -> ``DAILY``), or ``""``."""
-    text = value.strip().rstrip("/") if isinstance(value, str) else ""
+    return _code_of(value) if isinstance(value, str) else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_of(value: str) -> str:
+    text = value.strip().rstrip("/")
     return text.rsplit("/", 1)[-1].upper() if text else ""
 
 
@@ -68,7 +74,13 @@ def parse_date(value: Any) -> Optional[dt.datetime]:
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-    text = value.strip() if isinstance(value, str) else ""
+    return _parse_text(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(value: str) -> Optional[dt.datetime]:
+    """:func:`parse_date` of a string (a catalogue repeats its dates: cached)."""
+    text = value.strip()
     if not text:
         return None
     text = text.replace("Z", "+00:00")
@@ -103,6 +115,11 @@ def expected_interval(frequency: Any) -> Optional[dt.timedelta]:
 def grace(interval: dt.timedelta) -> dt.timedelta:
     """The extra time granted after the expected update date."""
     return max(dt.timedelta(days=1), interval * GRACE_SHARE)
+
+
+_INTERVALS = {code: dt.timedelta(days=days) for code, days in UPDATE_PERIODS.items()}
+#: Interval plus grace, per code.
+_DUE_AFTER = {code: interval + grace(interval) for code, interval in _INTERVALS.items()}
 
 
 @dataclass(frozen=True)
@@ -157,12 +174,12 @@ def assess_frequency(frequency: Any, updated: Any, now: Optional[dt.datetime] = 
         return Freshness("no_frequency", code, moment, last)
     if code in NO_SCHEDULE:
         return Freshness("unscheduled", code, moment, last)
-    interval = expected_interval(code)
+    interval = _INTERVALS.get(code)
     if interval is None:
         return Freshness("no_frequency", code, moment, last)
     if last is None:
         return Freshness("no_date", code, moment, None, interval)
-    due = last + interval + grace(interval)
+    due = last + _DUE_AFTER[code]
     return Freshness("late" if moment > due else "on_time", code, moment, last, interval, due)
 
 
