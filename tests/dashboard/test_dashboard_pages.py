@@ -78,6 +78,9 @@ def auth(user):
 
 
 def test_home_page_and_dataset_list_for_a_visitor(app, world):
+    for user in (world.editor, world.member):  # "most used": by followers (no tracking)
+        helpers.call_action("follow_dataset", context={"user": user["name"]}, id="captages")
+    helpers.call_action("follow_dataset", context={"user": world.member["name"]}, id="horaires-bus")
     page = app.get("/", headers={"Accept-Language": "fr"}).body
 
     assert "Bienvenue sur CKAN" not in page and "420 x 220" not in page
@@ -91,8 +94,12 @@ def test_home_page_and_dataset_list_for_a_visitor(app, world):
     assert f'href="/dataset/?vocab_theme={THEME}ENVI"' in page
     envi = re.search(r'data-theme="ENVI">(.*?)</li>', page, re.S).group(1)
     assert "3 jeux de données" in envi  # releves, qualite-eau, captages
-    # Latest datasets and organisations.
+    # Latest datasets, most used datasets and organisations.
     assert "horaires bus" in page and "Régie de l’eau" in page
+    popular = page.split('class="col-md-6 amp-popular"', 1)[1].split("</section>", 1)[0]
+    assert popular.index("captages") < popular.index("horaires bus")
+    assert "qualite eau" not in popular
+    assert "<strong>2</strong> organisations" in page
     assert app.get("/amp-dashboard/mdata-logo.svg").headers["Content-Type"].startswith("image/svg")
 
     # The dataset list offers the French facets, values with their labels.

@@ -144,8 +144,10 @@ def amp_home(rows: int = 6) -> dict[str, Any]:
     latest = _search(q="*:*", rows=rows, sort="metadata_modified desc")["results"]
     organizations = toolkit.get_action("organization_list")(
         {"user": _user()}, {"all_fields": True, "sort": "package_count desc", "limit": 8})
+    organization_count = len(toolkit.get_action("organization_list")({"user": _user()}, {}))
     return {"count": facets.get("count", 0), "themes": themes, "latest": latest,
-            "popular": _popular(rows), "organizations": organizations}
+            "popular": _popular(rows), "organizations": organizations,
+            "organization_count": organization_count}
 
 
 def amp_dashboard_allowed() -> bool:
