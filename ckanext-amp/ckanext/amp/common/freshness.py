@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping, Optional
 __all__ = [
     "BUCKETS", "Freshness", "STATES", "UPDATE_PERIODS", "NO_SCHEDULE", "assess",
     "assess_frequency", "bucket", "distribution", "expected_interval", "frequency_code",
-    "last_update", "lateness_key", "parse_date",
+    "first_date", "last_update", "lateness_key", "parse_date",
 ]
 
 #: Days between two updates for the regular EU frequencies.
@@ -98,8 +98,13 @@ def _parse_text(value: str) -> Optional[dt.datetime]:
 
 def last_update(dataset: Mapping[str, Any]) -> Optional[dt.datetime]:
     """The last update of the data: ``modified``, else ``metadata_modified``."""
-    for key in ("modified", "metadata_modified"):
-        parsed = parse_date(dataset.get(key))
+    return first_date(dataset.get("modified"), dataset.get("metadata_modified"))
+
+
+def first_date(*values: Any) -> Optional[dt.datetime]:
+    """The first of ``values`` that is a date (:func:`parse_date`), else None."""
+    for value in values:
+        parsed = parse_date(value)
         if parsed is not None:
             return parsed
     return None
@@ -118,6 +123,7 @@ def grace(interval: dt.timedelta) -> dt.timedelta:
 
 
 _INTERVALS = {code: dt.timedelta(days=days) for code, days in UPDATE_PERIODS.items()}
+_INTERVAL_DAYS = {code: float(days) for code, days in UPDATE_PERIODS.items()}
 #: Interval plus grace, per code.
 _DUE_AFTER = {code: interval + grace(interval) for code, interval in _INTERVALS.items()}
 
@@ -133,24 +139,14 @@ class Freshness:
     interval: Optional[dt.timedelta] = None
     #: Last moment the next update is expected by (grace included).
     due: Optional[dt.datetime] = None
+    #: Days past :attr:`due` (0 unless late).
+    days_late: float = 0.0
+    #: How late, in expected intervals (0 unless late).
+    intervals_late: float = 0.0
 
     @property
     def late(self) -> bool:
         return self.state == "late"
-
-    @property
-    def days_late(self) -> float:
-        """Days past :attr:`due` (0 unless late)."""
-        if not self.late or self.due is None:
-            return 0.0
-        return (self.on - self.due).total_seconds() / 86400
-
-    @property
-    def intervals_late(self) -> float:
-        """How late, in expected intervals (0 unless late)."""
-        if not self.late or not self.interval:
-            return 0.0
-        return self.days_late / (self.interval.total_seconds() / 86400)
 
     @property
     def age_days(self) -> Optional[float]:
@@ -180,7 +176,11 @@ def assess_frequency(frequency: Any, updated: Any, now: Optional[dt.datetime] = 
     if last is None:
         return Freshness("no_date", code, moment, None, interval)
     due = last + _DUE_AFTER[code]
-    return Freshness("late" if moment > due else "on_time", code, moment, last, interval, due)
+    if moment <= due:
+        return Freshness("on_time", code, moment, last, interval, due)
+    late = (moment - due).total_seconds() / 86400
+    return Freshness("late", code, moment, last, interval, due, late,
+                     late / _INTERVAL_DAYS[code])
 
 
 def assess(dataset: Mapping[str, Any], now: Optional[dt.datetime] = None) -> Freshness:

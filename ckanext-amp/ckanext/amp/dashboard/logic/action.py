@@ -46,9 +46,10 @@ def organizations_in_scope(context: Mapping[str, Any],
     return chosen
 
 
-def _freshness_rows(organization_ids: list[str]) -> list[Mapping[str, Any]]:
-    """Active datasets of these organisations with their frequency and dates:
-    one query on ``package`` and ``package_extra``."""
+def _freshness_rows(organization_ids: list[str]) -> list[Any]:
+    """Active datasets of these organisations: ``(id, name, title, owner_org,
+    metadata_modified, frequency, modified)`` tuples, from one query on
+    ``package`` and ``package_extra``."""
     if not organization_ids:
         return []
     package = model.package_table
@@ -63,7 +64,7 @@ def _freshness_rows(organization_ids: list[str]) -> list[Mapping[str, Any]]:
              .where(package.c.state == "active", package.c.type == "dataset",
                     package.c.owner_org.in_(organization_ids))
              .group_by(package.c.id))
-    return list(model.Session.execute(query).mappings())
+    return [tuple(row) for row in model.Session.execute(query)]
 
 
 def _iso(value: Optional[dt.datetime]) -> Optional[str]:
@@ -82,35 +83,43 @@ def amp_dashboard_freshness(context: dict[str, Any], data_dict: dict[str, Any]) 
     limit = int(data_dict.get("limit") or toolkit.config.get(
         "ckanext.amp.dashboard.late_list_size"))
     per_org: dict[str, Counter] = {org_id: Counter() for org_id in by_id}
-    reports = []
+    total = 0
+    late = []
     for row in _freshness_rows(list(by_id)):
-        report = freshness.assess_frequency(row["frequency"], freshness.last_update(row), moment)
-        per_org[row["owner_org"]][freshness.bucket(report)] += 1
-        reports.append((row, report))
-    late = sorted(((row, report) for row, report in reports if report.late),
-                  key=lambda pair: freshness.lateness_key(pair[1]))
+        _id, _name, _title, owner, metadata_modified, frequency, modified = row
+        report = freshness.assess_frequency(
+            frequency, freshness.first_date(modified, metadata_modified), moment)
+        per_org[owner][freshness.bucket(report)] += 1
+        total += 1
+        if report.late:
+            late.append((row, report))
+    late.sort(key=lambda pair: freshness.lateness_key(pair[1]))
+    distribution = dict.fromkeys(freshness.BUCKETS, 0)
+    for counts in per_org.values():
+        for bucket, count in counts.items():
+            distribution[bucket] += count
     summaries = []
     for org_id, counts in per_org.items():
-        total = sum(counts.values())
+        in_org = sum(counts.values())
         late_count = sum(counts[b] for b in ("late_1", "late_3", "late_more"))
         summaries.append({
             "id": org_id, "name": by_id[org_id]["name"],
             "title": by_id[org_id].get("title") or by_id[org_id]["name"],
-            "total": total, "late": late_count,
-            "late_share": round(late_count / total, 3) if total else 0.0,
+            "total": in_org, "late": late_count,
+            "late_share": round(late_count / in_org, 3) if in_org else 0.0,
             "counts": {bucket: counts[bucket] for bucket in freshness.BUCKETS},
         })
     summaries.sort(key=lambda item: (-item["late_share"], -item["late"], item["title"]))
     return {
         "on": moment.isoformat(),
-        "total": len(reports),
-        "distribution": freshness.distribution(report for _row, report in reports),
+        "total": total,
+        "distribution": distribution,
         "organizations": summaries,
         "late_count": len(late),
         "late": [{
-            "id": row["id"], "name": row["name"], "title": row["title"] or row["name"],
-            "organization": by_id[row["owner_org"]]["name"],
-            "organization_title": by_id[row["owner_org"]].get("title") or "",
+            "id": row[0], "name": row[1], "title": row[2] or row[1],
+            "organization": by_id[row[3]]["name"],
+            "organization_title": by_id[row[3]].get("title") or "",
             "frequency": report.frequency,
             "last_update": _iso(report.last_update), "due": _iso(report.due),
             "days_late": int(report.days_late),
