@@ -73,7 +73,7 @@ setup(
     package_data={
         "": [
             "*.yaml", "*.yml", "*.json", "*.csv", "*.ttl", "*.rdf", "*.xml",
-            "*.geojson", "*.txt", "*.md", "*.html", "*.js", "*.css",
+            "*.geojson", "*.txt", "*.md", "*.html", "*.js", "*.css", "*.svg",
             "*.ini", "*.mako", "*.po", "*.pot",
         ],
     },
@@ -126,6 +126,7 @@ setup(
             "amp_delivery_harvester = ckanext.amp.harvest.plugin:AmpDeliveryHarvesterPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
             "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
+            "amp_dashboard = ckanext.amp.dashboard.plugin:AmpDashboardPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",
