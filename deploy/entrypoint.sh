@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ckanext-amp container entrypoint (installed as /usr/local/bin/amp-entrypoint).
 #
-#   amp-entrypoint web                  gunicorn on :5000 (the `ckan` service)
+#   amp-entrypoint web                  gunicorn on :5000 (the `ckan` service), as `make run`
 #   amp-entrypoint scheduler            periodic `ckan harvester run` + maintenance
 #   amp-entrypoint healthcheck KIND     KIND = web | redis | heartbeat (no side effects)
 #   amp-entrypoint ckan ...             any other command is exec'd as is
@@ -248,26 +248,22 @@ main() {
         run_migrations
     fi
 
-    # Access log: path without query string (password-reset keys and other
-    # one-time tokens travel in query strings), never request headers.
     case "${1:-web}" in
         web)
             shift || true
-            log "starting gunicorn (${GUNICORN_WORKERS:-4} workers)"
+            # The same server and settings as `make run`
+            # (ckanext.amp.stack.gunicorn_conf: AMP_WEB_WORKERS, AMP_WEB_TIMEOUT,
+            # access log without query strings); here it listens on every
+            # address of the container and trusts X-Forwarded-* from nginx,
+            # the only peer of the `public` network besides the CKAN containers.
+            log "starting gunicorn (${AMP_WEB_WORKERS:-4} workers)"
             exec gunicorn \
+                -c python:ckanext.amp.stack.gunicorn_conf \
                 --bind 0.0.0.0:5000 \
-                --workers "${GUNICORN_WORKERS:-4}" \
-                --timeout "${GUNICORN_TIMEOUT:-120}" \
-                --graceful-timeout 30 \
-                --max-requests "${GUNICORN_MAX_REQUESTS:-2000}" \
-                --max-requests-jitter 200 \
-                --forwarded-allow-ips '*' \
-                --access-logfile - \
-                --access-logformat '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss "%(a)s"' \
-                --error-logfile - \
+                --forwarded-allow-ips "${AMP_WEB_FORWARDED_ALLOW_IPS:-*}" \
                 --chdir /srv/app \
                 "$@" \
-                wsgi:application
+                ckanext.amp.stack.wsgi:application
             ;;
         scheduler)
             run_scheduler

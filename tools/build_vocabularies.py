@@ -2,7 +2,7 @@
 """Build ``schemas/vocabularies/*.json`` from the real reference files.
 
 Reads the EU Publications Office vocabularies (SKOS RDF/XML, Turtle) and the
-INSEE/IGN reference data kept in ``../shared/fixtures`` and writes one small,
+INSEE/IGN reference data kept in tests/fixtures/ and writes one small,
 sorted, UTF-8 JSON file per vocabulary. The runtime only ever reads the JSON
 files (``ckanext.amp.common.vocabularies``); this script is run by a developer
 when a source file changes, and its output is committed.
@@ -12,7 +12,7 @@ timestamps, stable ordering, fixed float rounding).
 
 Usage::
 
-    python tools/build_vocabularies.py [--fixtures ../shared/fixtures]
+    python tools/build_vocabularies.py [--fixtures FOLDER]
                                        [--out schemas/vocabularies]
 
 Every file has the shape ``{"header": {...}, "entries": [...]}``. The header
@@ -37,7 +37,7 @@ from typing import Any, Iterable
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
-DEFAULT_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+DEFAULT_FIXTURES = REPO_ROOT / "tests" / "fixtures"
 DEFAULT_OUT = REPO_ROOT / "schemas" / "vocabularies"
 
 EU = "http://publications.europa.eu/resource/authority/"
@@ -313,7 +313,7 @@ def _uri(value: str):
 #: 20210317-0) has none for these three concepts; these are the French
 #: labels of the EU access-right table.
 ACCESS_RIGHT_FR = {"PUBLIC": "public", "RESTRICTED": "restreint", "NON_PUBLIC": "non public"}
-#: DESIGN §3: access_rights is derived from diffusion, never typed.
+#: docs/dataset-contract.md: access_rights is derived from diffusion, never typed.
 ACCESS_RIGHT_DIFFUSION = {
     "PUBLIC": ["public"], "RESTRICTED": ["restricted"], "NON_PUBLIC": ["internal", "personal"],
 }
@@ -344,7 +344,7 @@ def build_access_right(fixtures: Path, provenance) -> dict[str, Any]:
             "CONFIDENTIAL, SENSITIVE and OP_DATPRO are left out.",
             "The fixture carries no French label for these three concepts: "
             "fr labels are the project's (public, restreint, non public).",
-            "diffusion: the amp diffusion levels that map to this access right (DESIGN §3).",
+            "diffusion: the amp diffusion levels that map to this access right (docs/dataset-contract.md).",
         ],
         entries,
     )

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from ckanext.amp.common.conventions import add_months
 
 from support.browser import assert_french, ckan_ready, login
+from support.data import PARTNER_ORGANIZATIONS, symcrau_convention
 
 REFERENCE = "SYMCRAU-AMP-2025"
 URL = f"/conventions/{REFERENCE}"
@@ -29,51 +30,12 @@ NOTIFIED = add_months(TODAY, -8)               # its first delivery was due two 
 END = add_months(NOTIFIED, 48) - dt.timedelta(days=1)   # 12 months, renewed 3 times
 NEXT_RENEWAL = add_months(NOTIFIED, 12)
 
-ORGANIZATIONS = {
-    "metropole-aix-marseille-provence": ("Métropole d’Aix-Marseille-Provence", "20005480700017"),
-    "symcrau": ("SYMCRAU — Syndicat mixte de gestion de la nappe phréatique de la Crau",
-                "25130059600011"),
-    "region-sud": ("Région Sud Provence-Alpes-Côte d’Azur", "23130002100012"),
-    "departement-herault": ("Département de l’Hérault", "22340001100019"),
-    "montpellier-mediterranee-metropole": ("Montpellier Méditerranée Métropole",
-                                           "24340001700014"),
-}
+ORGANIZATIONS = PARTNER_ORGANIZATIONS
 
-SYMCRAU = {
-    "reference": REFERENCE,
-    "title": "Convention d’objectifs et d’échange de données Métropole AMP – SYMCRAU",
-    "kind": "data_exchange",
-    "description": "Échange des volumes prélevés et des niveaux de la nappe de Crau.",
-    "parties": [
-        {"organization": "metropole-aix-marseille-provence", "role": "both",
-         "represented_by": "Martine VASSAL, Présidente"},
-        {"organization": "symcrau", "role": "both",
-         "represented_by": "Céline TRAMONTIN, Présidente"},
-    ],
-    "deliberations": [{"organization": "symcrau", "body": "Comité syndical du SYMCRAU",
-                       "reference": "07/25", "date": add_months(NOTIFIED, -2).isoformat()}],
-    "date_signed": add_months(NOTIFIED, -1).isoformat(),
-    "date_notified": NOTIFIED.isoformat(),
-    "initial_term_months": 12, "tacit_renewal": True, "renewal_term_months": 12,
-    "max_renewals": 3, "notice_months": 3,
-    "usage": {"internal_use_only": True, "third_party_diffusion_needs_approval": True,
-              "third_party_access_needs_undertaking": True, "free_of_charge": True,
-              "charter": {"title": "Charte métropolitaine de la donnée",
-                          "date": "2022-06-30"}},
-    "licence_id": "amp-parties",
-    "diffusion": "restricted",
-    "items": [
-        {"key": "volumes-captages", "title": "Volumes produits par les captages de Crau",
-         "provider": "metropole-aix-marseille-provence", "recipient": "symcrau",
-         "periodicity": "ANNUAL_2", "granularity": "P1D",
-         "dataset": "volumes-produits-captages-crau",
-         "sites": [{"name": "ZAC Crau", "commune": "Salon-de-Provence"}]},
-        {"key": "piezometrie-sondes", "title": "Niveau piézométrique de 14 sondes",
-         "provider": "symcrau", "recipient": "metropole-aix-marseille-provence",
-         "granularity": "PT1H", "site_count": 14},
-    ],
-    "undertaking": "Je m’engage à n’utiliser les données que pour les usages autorisés.",
-}
+SYMCRAU = symcrau_convention(
+    notified=NOTIFIED.isoformat(), deliberation=add_months(NOTIFIED, -2).isoformat(),
+    date_signed=add_months(NOTIFIED, -1).isoformat(),
+    description="Échange des volumes prélevés et des niveaux de la nappe de Crau.")
 
 
 def fr(day: dt.date) -> str:

@@ -15,7 +15,7 @@ from ckan.tests import factories, helpers
 
 from ckanext.amp.conventions import model as tables
 
-from conventions_helpers import ORGANIZATIONS, SYMCRAU_CONVENTION
+from conventions_helpers import ORGANIZATIONS, PASSWORD, SYMCRAU_CONVENTION
 
 
 @pytest.fixture
@@ -72,10 +72,6 @@ def _member(org, capacity, sysadmin, **user_fields):
     helpers.call_action("organization_member_create", context={"user": sysadmin["name"]},
                         id=org["id"], username=user["name"], role=capacity)
     return user
-
-
-#: Password of ``amp_admin`` (logged in through the login form).
-PASSWORD = "Crau-nappe-2025"
 
 
 @pytest.fixture

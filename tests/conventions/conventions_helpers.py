@@ -5,53 +5,21 @@ from typing import Any
 
 from ckan.tests import helpers
 
+from support.data import PARTNER_ORGANIZATIONS, symcrau_convention
+
+#: Password of ``amp_admin`` (logged in through the login form).
+PASSWORD = "Crau-nappe-2025"
+
 PLUGINS = "amp_search amp_schema amp_conventions scheming_datasets scheming_organizations"
 
-ORGANIZATIONS = {
-    "metropole-aix-marseille-provence": ("Métropole d’Aix-Marseille-Provence", "20005480700017"),
-    "symcrau": ("SYMCRAU — Syndicat mixte de gestion de la nappe phréatique de la Crau", None),
-    "region-sud": ("Région Sud Provence-Alpes-Côte d’Azur", "23130002100012"),
-    "departement-herault": ("Département de l’Hérault", "22340001100019"),
-    "montpellier-mediterranee-metropole": ("Montpellier Méditerranée Métropole", "24340001700014"),
-}
+#: The seeds' organisations; the SYMCRAU without its SIRET (a party whose
+#: SIRET is unknown, tests/conventions/test_actions.py).
+ORGANIZATIONS = {**PARTNER_ORGANIZATIONS,
+                 "symcrau": (PARTNER_ORGANIZATIONS["symcrau"][0], None)}
 
-
-SYMCRAU_CONVENTION: dict[str, Any] = {
-    "reference": "SYMCRAU-AMP-2025",
-    "title": "Convention d’objectifs et d’échange de données Métropole AMP – SYMCRAU",
-    "kind": "data_exchange",
-    "parties": [
-        {"organization": "metropole-aix-marseille-provence", "role": "both",
-         "represented_by": "Martine VASSAL, Présidente"},
-        {"organization": "symcrau", "role": "both",
-         "represented_by": "Céline TRAMONTIN, Présidente"},
-    ],
-    "deliberations": [{"organization": "symcrau", "body": "Comité syndical du SYMCRAU",
-                       "reference": "07/25", "date": "2025-01-28"}],
-    "date_notified": "2025-03-10",
-    "initial_term_months": 12,
-    "tacit_renewal": True,
-    "renewal_term_months": 12,
-    "max_renewals": 3,
-    "notice_months": 3,
-    "usage": {"internal_use_only": True, "third_party_diffusion_needs_approval": True,
-              "third_party_access_needs_undertaking": True, "free_of_charge": True,
-              "charter": {"title": "Charte métropolitaine de la donnée", "date": "2022-06-30"}},
-    "licence_id": "amp-parties",
-    "diffusion": "restricted",
-    "items": [
-        {"key": "volumes-captages", "title": "Volumes produits par les captages de Crau",
-         "provider": "metropole-aix-marseille-provence", "recipient": "symcrau",
-         "periodicity": "ANNUAL_2", "granularity": "P1D",
-         "dataset": "volumes-produits-captages-crau",
-         "sites": [{"name": "ZAC Crau", "commune": "Salon-de-Provence"}]},
-        {"key": "piezometrie-sondes", "title": "Niveau piézométrique de 14 sondes",
-         "provider": "symcrau", "recipient": "metropole-aix-marseille-provence",
-         "granularity": "PT1H", "site_count": 14,
-         "dataset": "niveaux-piezometriques-nappe-crau"},
-    ],
-    "undertaking": "Je m’engage à n’utiliser les données que pour les usages autorisés.",
-}
+SYMCRAU_CONVENTION: dict[str, Any] = symcrau_convention(
+    notified="2025-03-10", deliberation="2025-01-28",
+    piezometry_dataset="niveaux-piezometriques-nappe-crau")
 
 
 def dataset(org, sysadmin, **fields) -> dict[str, Any]:

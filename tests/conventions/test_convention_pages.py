@@ -13,8 +13,7 @@ from ckan.tests import helpers
 
 from ckanext.amp.common.conventions import add_months
 
-from conventions_helpers import PLUGINS, dataset
-from conftest import PASSWORD
+from conventions_helpers import PASSWORD, PLUGINS, dataset
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),

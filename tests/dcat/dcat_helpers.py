@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-#: ../shared/fixtures beside the repository checkout (CI has it).
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
+#: The fixtures folder beside the repository checkout (CI has it).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 SHACL = FIXTURES / "shacl"
 LICENCES = Path(__file__).resolve().parents[2] / "licences" / "ckan-licences.json"
 SCHEMA = Path(__file__).resolve().parent / "amp_test_schema.yaml"
@@ -15,7 +15,7 @@ SCHEMA = Path(__file__).resolve().parent / "amp_test_schema.yaml"
 def require_fixtures(*parts: str) -> Path:
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not found at {path} (../shared beside the checkout)")
+        pytest.fail(f"fixture file missing: {path} (tests/fixtures/)")
     return path
 """Which SHACL files validate the catalogue, and how (offline).
 

@@ -3,7 +3,7 @@ parser, SHACL validation, the catalogue endpoints and the SCDL CSV export.
 
 The amp_schema scheming schema did not exist when these tests were written:
 they use tests/dcat/amp_test_schema.yaml (ckanext-dcat's dcat_ap_full + the
-DESIGN §3 fields).
+fields of docs/dataset-contract.md).
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ Then the stock portal's API must show every public dataset with its title,
 description, licence, themes, spatial coverage (what the stock profile keeps
 of ``dct:spatial``: one URI, its label, a bbox), frequency, dates, temporal
 coverage and resources (count, URLs, formats, licence) intact, and nothing
-non-public. A restricted record whose metadata are public (DESIGN §4) is
+non-public. A restricted record whose metadata are public (docs/dataset-contract.md) is
 listed by our catalogue: it arrives as a record without any resource URL.
 
 What a stock CKAN keeps, hence what is compared: themes, frequency, access

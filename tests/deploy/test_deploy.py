@@ -528,10 +528,25 @@ def test_dockerfile_runs_as_non_root_with_the_entrypoint():
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert re.search(r"^ENTRYPOINT\s+\[\"amp-entrypoint\"\]", text, re.M)
     assert "deploy/entrypoint.sh /usr/local/bin/amp-entrypoint" in text
-    assert re.search(r"^COPY\s+deploy/ckan\.ini deploy/wsgi\.py /srv/app/", text, re.M)
-    wsgi = (DEPLOY / "wsgi.py").read_text(encoding="utf-8")
-    compile(wsgi, "wsgi.py", "exec")
-    assert "application = make_app(" in wsgi
+    assert re.search(r"^COPY\s+deploy/ckan\.ini /srv/app/", text, re.M)
+
+
+def test_web_container_serves_what_make_run_serves():
+    """One WSGI application and one set of gunicorn settings (in the package)
+    for `make run` and the image: the entrypoint names the same as the stack."""
+    from ckanext.amp.stack import cli
+
+    text = ENTRYPOINT.read_text(encoding="utf-8")
+    web = text[text.index("exec gunicorn"):]
+    web = web[:web.index(";;")]
+    conf = cli.GUNICORN_CONF
+    assert f"-c {conf}" in web and web.rstrip().endswith(cli.WSGI_APP)
+    assert "--forwarded-allow-ips" in web and "--bind 0.0.0.0:5000" in web
+    # gunicorn comes with the package (setup.py), pinned by constraints.txt
+    assert "gunicorn==" not in DOCKERFILE.read_text(encoding="utf-8")
+    pins = dict(line.split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert pins.get("gunicorn")
 
 
 def test_constraints_pin_the_bundle():

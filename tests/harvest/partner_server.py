@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
-#: ../shared/fixtures beside the repository checkout.
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
+#: The fixtures folder beside the repository checkout.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CATALOGUES = FIXTURES / "catalogues"
 
 

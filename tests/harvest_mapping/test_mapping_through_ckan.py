@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 from test_harvest_mappers import assert_schema_valid  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUES = ROOT / ".." / "shared" / "fixtures" / "catalogues"
+CATALOGUES = ROOT / "tests" / "fixtures" / "catalogues"
 FORMATS = {".rdf": "xml", ".xml": "xml", ".ttl": "turtle", ".jsonld": "json-ld"}
 DCAT_FILES = sorted(path.name for path in (CATALOGUES / "dcat").glob("*") if path.suffix in FORMATS) \
     if (CATALOGUES / "dcat").exists() else []

@@ -39,6 +39,11 @@ def test_wheel_ships_migrations_catalogue_and_plugin_files(wheel_names):
         "ckanext/amp/i18n/fr/LC_MESSAGES/ckanext-amp.mo",
         "ckanext/amp/search/config_declaration.yaml",
         "ckanext/amp/stack/portal.ini",
+        "ckanext/amp/dashboard/config_declaration.yaml",
+        "ckanext/amp/dashboard/public/amp-dashboard/mdata-logo.svg",
+        "ckanext/amp/dashboard/assets/webassets.yml",
+        "ckanext/amp/dashboard/assets/vendor/chartjs/chart.umd.min.js",
+        "ckanext/amp/dashboard/assets/vendor/chartjs/LICENSE.md",
     ]
     for name in expected:
         assert name in wheel_names, name

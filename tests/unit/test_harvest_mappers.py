@@ -28,7 +28,7 @@ from ckanext.amp.common.harvest.ods import ods_dataset_to_record, ods_datasets
 from ckanext.amp.common.harvest.records import MappedRecord
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / ".." / "shared" / "fixtures" / "catalogues"
+FIXTURES = ROOT / "tests" / "fixtures" / "catalogues"
 OURS = ROOT / "tests" / "fixtures" / "ods"
 EU = "http://publications.europa.eu/resource/authority/"
 HERAULT = "https://www.herault-data.fr"
@@ -39,7 +39,7 @@ TAG = re.compile(r"^[\w \-.]{2,100}$")
 def _fixture(*parts: str) -> Path:
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not found at {path}")
+        pytest.fail(f"fixture file missing: {path} (tests/fixtures/)")
     return path
 
 
@@ -469,7 +469,7 @@ def test_delivery_of_a_real_scdl_example_against_its_schema():
     schema_path = FIXTURES / ".." / "scdl" / "subventions" / "schema.json"
     example = FIXTURES / ".." / "scdl" / "subventions" / "exemple_valide.csv"
     if not example.exists():
-        pytest.skip("shared fixtures not found")
+        pytest.fail(f"fixture file missing: {example} (tests/fixtures/)")
     fields = json.loads(schema_path.read_text(encoding="utf-8"))["fields"]
     report = check_delivery(example, "exemple_valide.csv", fields)
     assert report.rows > 0

@@ -10,7 +10,7 @@ import pytest
 
 from ckanext.amp.common.harvest import csw, documents, explore
 
-CSW_FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "catalogues" / "csw"
+CSW_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "catalogues" / "csw"
 
 
 def _query(url: str) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from ckanext.amp.common.vocabularies import load_vocabulary
 
 #: Real SIRENs (all pass their Luhn key).
 REAL_SIRENS = {
-    "200054807": "Métropole d'Aix-Marseille-Provence (DESIGN, reference/*_epci.json)",
+    "200054807": "Métropole d'Aix-Marseille-Provence (INSEE's list of EPCI)",
     "231300021": "Région Provence-Alpes-Côte d'Azur",
     "223400011": "Département de l'Hérault",
     "243400017": "Montpellier Méditerranée Métropole (seed 003: act 034-243400017-...)",

@@ -2,8 +2,7 @@
 forms real portals publish a licence under to one registry entry.
 
 Pure Python: no CKAN. The test over the fixture catalogues reads
-../shared/fixtures (rdflib parses the DCAT files); it is skipped with the
-reason when the fixtures are missing.
+the real catalogues of tests/fixtures/ (rdflib parses the DCAT files).
 """
 from __future__ import annotations
 
@@ -34,7 +33,7 @@ from ckanext.amp.common.vocabularies import load_vocabulary
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_FILE = REPO_ROOT / "licences" / "ckan-licences.json"
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 CATALOGUES = FIXTURES / "catalogues"
 EU = "http://publications.europa.eu/resource/authority/licence/"
 CATALOGUE = (Path(module.__file__).resolve().parents[1]
@@ -462,7 +461,7 @@ def test_resolve_text_names_nothing(registry, text):
 
 
 # ---------------------------------------------------------------------------
-# the licences real catalogues publish (../shared/fixtures/catalogues)
+# the licences real catalogues publish (catalogues/ of the fixtures folder)
 
 #: CKAN API responses and dataset dicts: license_id / license_title /
 #: license_url, and ckanext-dcat's resource-level ``license``.
@@ -548,7 +547,7 @@ EXPECTED_CSW = {
 def _fixtures(*parts: str) -> Path:
     path = CATALOGUES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not found at {path} (../shared beside the checkout)")
+        pytest.fail(f"fixture file missing: {path} (tests/fixtures/)")
     return path
 
 

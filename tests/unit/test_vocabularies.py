@@ -1,7 +1,6 @@
 """Vocabulary data files, their loader and the builder that makes them.
 
-Pure Python: no CKAN. The builder test needs ../shared/fixtures and rdflib;
-it is skipped with the reason when either is missing.
+Pure Python: no CKAN. The builder test reads the reference files of tests/fixtures/.
 """
 from __future__ import annotations
 
@@ -23,7 +22,7 @@ from ckanext.amp.common.vocabularies import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VOCABULARY_DIR = REPO_ROOT / "schemas" / "vocabularies"
-FIXTURES = REPO_ROOT.parent / "shared" / "fixtures"
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 EU = "http://publications.europa.eu/resource/authority/"
 
 
@@ -345,7 +344,7 @@ def test_data_path_errors():
 
 def _builder():
     if not FIXTURES.is_dir():
-        pytest.skip(f"reference fixtures not available at {FIXTURES}")
+        pytest.fail(f"reference fixtures missing at {FIXTURES}")
     pytest.importorskip("rdflib", reason="the vocabulary builder needs rdflib")
     spec = importlib.util.spec_from_file_location(
         "build_vocabularies", REPO_ROOT / "tools" / "build_vocabularies.py")

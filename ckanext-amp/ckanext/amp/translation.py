@@ -74,7 +74,19 @@ def locales() -> list[str]:
         sorted(p.name for p in source_directory().iterdir() if p.is_dir())
 
 
-__all__ = ["DOMAIN", "SharedCatalogue", "i18n_directory", "locales"]
+def page_language() -> str:
+    """``fr`` or ``en``: the language of the page being rendered (``fr``
+    outside a request), for the labels of the vocabularies."""
+    try:
+        from ckan.plugins import toolkit
+
+        lang = toolkit.h.lang() or "fr"
+    except Exception:  # outside a request
+        lang = "fr"
+    return "en" if str(lang).startswith("en") else "fr"
+
+
+__all__ = ["DOMAIN", "SharedCatalogue", "i18n_directory", "locales", "page_language"]
 
 
 class SharedCatalogue:

@@ -64,7 +64,7 @@ __all__ = [
     "validate_terms",
 ]
 
-#: Kinds of convention (DESIGN of the bundle, docs/architecture.md).
+#: Kinds of convention (docs/architecture.md, Conventions).
 KINDS = ("open_data_partnership", "data_exchange", "smart_territory", "cross_referencing")
 
 #: States a convention can be in on a given day.

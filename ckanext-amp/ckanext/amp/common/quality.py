@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
+from ckanext.amp.common import freshness
+from ckanext.amp.common.freshness import UPDATE_PERIODS
 from ckanext.amp.common.values import as_list
 
 __all__ = ["CRITERIA", "Criterion", "QualityReport", "OPEN_FORMATS", "UPDATE_PERIODS", "score"]
@@ -87,23 +89,6 @@ OPEN_FORMATS: frozenset[str] = frozenset({
     "WCS_SRVC", "WMTS_SRVC", "OWS_SRVC", "ZIP", "GZIP", "TAR", "7Z", "SQL", "YAML", "MARKDOWN",
 })
 
-#: Days between two updates for the regular EU frequencies (others: no check).
-UPDATE_PERIODS: Mapping[str, float] = {
-    "HOURLY": 1, "BIHOURLY": 1, "TRIHOURLY": 1, "DAILY_2": 1, "DAILY": 1,
-    "WEEKLY_3": 7, "WEEKLY_2": 7, "WEEKLY": 7, "BIWEEKLY": 14,
-    "MONTHLY_3": 31, "MONTHLY_2": 31, "MONTHLY": 31, "BIMONTHLY": 62, "QUARTERLY": 92,
-    "ANNUAL_3": 122, "ANNUAL_2": 183, "ANNUAL": 366, "BIENNIAL": 731, "TRIENNIAL": 1096,
-    "QUADRENNIAL": 1461, "QUINQUENNIAL": 1827, "DECENNIAL": 3653, "BIDECENNIAL": 7305,
-    "TRIDECENNIAL": 10958,
-}
-
-#: Frequencies with no expected update date (the criterion is then met).
-_NO_SCHEDULE = frozenset({"CONT", "UPDATE_CONT", "IRREG", "NEVER", "OTHER"})
-
-#: Extra days granted after the expected update date: 10 % of the period, at least one.
-_GRACE = 0.1
-
-
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -116,31 +101,9 @@ def _dicts(value: Any) -> list[Mapping[str, Any]]:
     return [item for item in _list(value) if isinstance(item, Mapping)]
 
 
-def _code(value: Any) -> str:
-    """The last segment of a vocabulary URI, upper-cased (``.../DAILY`` -> ``DAILY``)."""
-    text = _text(value).rstrip("/")
-    return text.rsplit("/", 1)[-1].upper() if text else ""
-
-
-def _parse_date(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-    text = _text(value)
-    if not text:
-        return None
-    text = text.replace("Z", "+00:00")
-    for candidate in (text, text[:10], text[:7] + "-01" if len(text) == 7 else "",
-                      text[:4] + "-01-01" if len(text) == 4 else ""):
-        if not candidate:
-            continue
-        try:
-            parsed = dt.datetime.fromisoformat(candidate)
-        except ValueError:
-            continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    return None
+#: The last segment of a vocabulary URI, upper-cased (``.../DAILY`` -> ``DAILY``).
+_code = freshness.frequency_code
+_parse_date = freshness.parse_date
 
 
 def _resources(dataset: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -157,28 +120,10 @@ def _has_spatial(dataset: Mapping[str, Any]) -> bool:
                 or _text(dataset.get("spatial")))
 
 
-def _last_update(dataset: Mapping[str, Any]) -> dt.datetime | None:
-    for key in ("modified", "metadata_modified"):
-        parsed = _parse_date(dataset.get(key))
-        if parsed is not None:
-            return parsed
-    return None
-
-
 def _up_to_date(dataset: Mapping[str, Any], now: dt.datetime) -> bool:
-    frequency = _code(dataset.get("frequency"))
-    if not frequency or frequency == "UNKNOWN":
-        return False
-    if frequency in _NO_SCHEDULE:
-        return True
-    period = UPDATE_PERIODS.get(frequency)
-    if period is None:
-        return False
-    last = _last_update(dataset)
-    if last is None:
-        return False
-    allowed = dt.timedelta(days=period + max(1.0, period * _GRACE))
-    return now - last <= allowed
+    """The rule of :mod:`ckanext.amp.common.freshness`: met unless late or
+    not judgeable (no frequency, no date); a frequency with no schedule meets it."""
+    return freshness.assess(dataset, now).state in ("on_time", "unscheduled")
 
 
 def _format_code(resource: Mapping[str, Any]) -> str:

@@ -14,6 +14,7 @@ import ckan.plugins.toolkit as toolkit
 from ckanext.amp.common import licences, quality
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.schema import rules
+from ckanext.amp.translation import page_language
 
 __all__ = [
     "amp_access_right_choices",
@@ -36,12 +37,7 @@ __all__ = [
 Choices = list[dict[str, str]]
 
 
-def _lang() -> str:
-    try:
-        lang = toolkit.h.lang() or "fr"
-    except Exception:  # outside a request
-        lang = "fr"
-    return "en" if str(lang).startswith("en") else "fr"
+_lang = page_language
 
 
 def _vocabulary(name: str, **options: Any) -> Choices:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from ckanext.amp.common import quality
+from ckanext.amp.common import quality, spatial_coverage
 
 #: The index field of the score (dynamic ``*`` field, string, zero-padded).
 QUALITY_FIELD = "quality_score"
@@ -80,14 +80,24 @@ def _plain_items(value: Any) -> list[str] | None:
     return [str(item) for item in value if item not in (None, "")]
 
 
-def index_document(pkg_dict: dict[str, Any]) -> dict[str, Any]:
+def index_document(pkg_dict: dict[str, Any], spatial_search: bool = False) -> dict[str, Any]:
     """Add the quality score and make every list fit the stock Solr schema.
 
     CKAN hands over its document with the scheming fields as they are
     stored (a JSON string for a list); the lists are read from the shown
-    dataset (``validated_data_dict``).
+    dataset (``validated_data_dict``). With ``spatial_search`` (ckanext-spatial's
+    ``spatial_query`` loaded), the geometry of ``spatial_coverage`` is handed
+    to it as ``extras_spatial`` and ``spatial``
+    (:mod:`ckanext.amp.common.spatial_coverage`);
+    it indexes them and removes them from the document.
     """
     source = _source(pkg_dict)
+    if spatial_search and not pkg_dict.get("extras_spatial"):
+        geometry = spatial_coverage.search_geometry(source.get("spatial_coverage"))
+        if geometry is not None:
+            # The plugin tests ``extras_spatial``, its backends read ``spatial``.
+            pkg_dict["extras_spatial"] = pkg_dict["spatial"] = json.dumps(
+                geometry, separators=(",", ":"))
     report = quality.score(source)
     pkg_dict[QUALITY_FIELD] = quality.index_value(report.score)
     for name, value in source.items():

@@ -37,7 +37,11 @@ class AmpSchemaPlugin(SharedCatalogue, plugins.SingletonPlugin):
 
     # IPackageController
     def before_dataset_index(self, pkg_dict: dict[str, Any]) -> dict[str, Any]:
-        return indexing.index_document(pkg_dict)
+        # ckanext-spatial's search reads ``extras_spatial`` in its own
+        # before_dataset_index, which runs after ours (amp_schema is listed
+        # before spatial_query in ckan.plugins).
+        return indexing.index_document(
+            pkg_dict, spatial_search=plugins.plugin_loaded("spatial_query"))
 
     def after_dataset_show(self, context: Any, pkg_dict: dict[str, Any]) -> dict[str, Any]:
         return schemas.add_quality_score(pkg_dict)

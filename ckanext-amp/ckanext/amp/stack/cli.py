@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +19,7 @@ from typing import Optional, Sequence
 
 import click
 
-from . import chromium, ckan_ini, migrations, services as svc
+from . import chromium, ckan_ini, migrations, services as svc, shards
 from .settings import Settings, SettingsError
 from .supervisor import Child, Supervisor
 
@@ -75,14 +76,43 @@ def echo(message: str = "", **style) -> None:
     sys.stdout.flush()
 
 
-def ckan_executable() -> str:
-    candidate = Path(sys.executable).with_name("ckan")
+def _executable(name: str) -> str:
+    """A command of the virtualenv this runs in, else of the PATH."""
+    candidate = Path(sys.executable).with_name(name)
     if candidate.exists():
         return str(candidate)
-    found = shutil.which("ckan")
+    found = shutil.which(name)
     if not found:
-        raise StackError("la commande `ckan` est introuvable (environnement non installé ?)")
+        raise StackError(f"la commande `{name}` est introuvable (environnement non installé ?)")
     return found
+
+
+def ckan_executable() -> str:
+    return _executable("ckan")
+
+
+def gunicorn_executable() -> str:
+    return _executable("gunicorn")
+
+
+#: The gunicorn settings and the application (the production image uses both).
+GUNICORN_CONF = "python:ckanext.amp.stack.gunicorn_conf"
+WSGI_APP = "ckanext.amp.stack.wsgi:application"
+
+
+def web_argv(bind: str) -> list[str]:
+    """The web server of `make run`: gunicorn on ``bind`` (``host:port``),
+    its workers from AMP_WEB_WORKERS; the ini comes from $CKAN_INI."""
+    return [gunicorn_executable(), "-c", GUNICORN_CONF, "--bind", bind, WSGI_APP]
+
+
+def web_child(settings: Settings, env: dict) -> Child:
+    """The ``web`` child of `make run`: gunicorn's master, which stops its
+    workers itself on SIGTERM (then the supervisor kills what is left)."""
+    return Child("web", web_argv(settings.bind),
+                 env={**env, "AMP_WEB_WORKERS": str(settings.web_workers),
+                      "AMP_WEB_TIMEOUT": str(settings.web_timeout)},
+                 term_leader_only=True)
 
 
 def child_env(**extra: str) -> dict:
@@ -278,8 +308,9 @@ def run() -> None:
 
         supervisor = Supervisor(settings.logs)
         ckan = [ckan_executable(), "-c", str(ini)]
-        supervisor.add(Child("web", ckan + ["run", "-H", settings.host,
-                                            "-p", str(settings.port), "-r"], env=env))
+        echo(f"Serveur web : gunicorn, {settings.web_workers} processus "
+             f"(AMP_WEB_WORKERS)")
+        supervisor.add(web_child(settings, env))
         supervisor.add(Child("gather", ckan + ["harvester", "gather-consumer"], env=env))
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
@@ -341,6 +372,96 @@ def has_path_argument(args: Sequence[str]) -> bool:
     return any(not a.startswith("-") and os.path.exists(a.split("::")[0]) for a in args)
 
 
+def wait_for(procs: list[subprocess.Popen]) -> list[int]:
+    """The exit codes of ``procs``; on Ctrl-C (which reached them too, same
+    process group; SIGTERM did not) each is asked to stop, then killed."""
+    try:
+        return [proc.wait() for proc in procs]
+    except KeyboardInterrupt:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        raise
+
+
+def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services, datastore,
+             tmp: Path, extra_lots: list) -> int:
+    """The suite in ``lots`` parallel pytest processes (stack/shards.py):
+    lot 1 on the migrated test database, each other lot on a copy of it with
+    its own DataStore, Redis database, storage and home. Their output goes
+    to ``<artifacts>/lot-N.log``, shown whole at the end; a progress line
+    is printed every 30 s. ``extra_lots`` receives the DataStores created
+    (dropped by the caller on an external server). ``options``: the user's pytest options (no
+    path: then there would be one lot)."""
+    files = [(path, path.stat().st_size) for path in shards.test_files(Path("tests"))]
+    plan = shards.plan(files, lots)
+    artifacts = artifacts_dir()
+    procs, logs = [], []
+    for lot in plan:
+        lot_env = dict(env, PYTHONUNBUFFERED="1")  # its log is read while it runs
+        if lot.number > 1:
+            database = f"{TEST_DB}_lot{lot.number}"
+            svc.ensure_database(services.admin_url, database,
+                                template=svc.database_of(services.sqlalchemy_url))
+            lot_url = svc.with_database(services.sqlalchemy_url, database)
+            lot_store = svc.ensure_datastore(
+                services.admin_url, lot_url, database=f"{database}_datastore",
+                reader=f"{datastore.reader}_{lot.number}", password=secrets.token_urlsafe(12))
+            extra_lots.append(lot_store)
+            for name in ("storage", "home"):
+                (tmp / f"lot{lot.number}" / name).mkdir(parents=True, exist_ok=True)
+            lot_env.update(CKAN_SQLALCHEMY_URL=lot_url,
+                           CKAN_REDIS_URL=svc.with_redis_db(
+                               services.redis_url,
+                               svc.redis_db_of(services.redis_url) + lot.number - 1),
+                           CKAN_DATASTORE_WRITE_URL=lot_store.write_url,
+                           CKAN_DATASTORE_READ_URL=lot_store.read_url,
+                           CKAN_STORAGE_PATH=str(tmp / f"lot{lot.number}" / "storage"),
+                           AMP_HOME=str(tmp / f"lot{lot.number}" / "home"))
+        log_path = artifacts / f"lot-{lot.number}.log"
+        argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}",
+                "-o", "console_output_style=count", *options, *lot.files]
+        echo(f"Lot {lot.number} : {len(lot.files)} fichiers de test, journal {log_path}")
+        log = open(log_path, "wb")
+        logs.append((lot, log_path, log))
+        procs.append(subprocess.Popen(argv, env=lot_env, stdout=log, stderr=subprocess.STDOUT))
+    echo(f"{len(plan)} lots en parallèle (AMP_TEST_LOTS={len(plan)} ; 1 pour un seul pytest)")
+    started = time.monotonic()
+
+    def report() -> None:
+        parts = []
+        for lot, log_path, _ in logs:
+            seen = shards.progress(log_path.read_text(errors="replace")[-4000:])
+            parts.append(f"lot {lot.number} : " + (f"{seen[0]}/{seen[1]}" if seen else "démarrage"))
+        echo(f"  [{time.monotonic() - started:5.0f} s] " + ", ".join(parts))
+
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(30):
+            report()
+
+    threading.Thread(target=heartbeat, daemon=True).start()
+    try:
+        codes = wait_for(procs)
+    finally:
+        stop.set()
+        for _, _, log in logs:
+            log.close()
+    for (lot, log_path, _), code in zip(logs, codes):
+        echo(f"\n===== lot {lot.number} (pytest : code {code}) — {log_path} =====")
+        sys.stdout.write(log_path.read_text(errors="replace"))
+        sys.stdout.flush()
+    echo(f"Lots terminés en {time.monotonic() - started:.0f} s : "
+         + ", ".join(f"lot {lot.number} code {code}" for (lot, _, _), code in zip(logs, codes)))
+    return shards.combined_code(codes)
+
+
 @main.command(context_settings={"ignore_unknown_options": True,
                                 "allow_interspersed_args": False})
 @click.option("--core", is_flag=True,
@@ -366,6 +487,7 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
     services = None
     datastore: Optional[svc.Datastore] = None
     created_db: Optional[str] = None
+    extra_lots: list[svc.Datastore] = []
     signal.signal(signal.SIGTERM, _raise_interrupt)
     code = 1
     try:
@@ -424,20 +546,14 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
                             f"échoueront.", err=True, fg="yellow")
         echo(f"Préparation : {time.monotonic() - started:.1f} s")
 
-        argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}", *args]
-        echo("$ " + " ".join(argv[1:]))
-        proc = subprocess.Popen(argv, env=env)
-        try:
-            raw = proc.wait()
-        except KeyboardInterrupt:
-            # Ctrl-C reached pytest too (same process group); SIGTERM did not.
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            raise
+        lots = shards.lot_count() if not core and not has_path_argument(pytest_args) else 1
+        if lots > 1:
+            raw = run_lots(lots, ini_path, list(pytest_args), env, services, datastore, tmp,
+                           extra_lots)
+        else:
+            argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}", *args]
+            echo("$ " + " ".join(argv[1:]))
+            raw = wait_for([subprocess.Popen(argv, env=env)])[0]
         code, message = pytest_outcome(raw)
         if message:
             click.secho(message, err=True, fg="red")
@@ -447,6 +563,12 @@ def test(core: bool, ini: str, pytest_args: tuple[str, ...]) -> None:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for lot_datastore in (extra_lots if created_db else []):
+            try:
+                svc.drop_datastore(services.admin_url, lot_datastore)
+                svc.drop_database(services.admin_url, lot_datastore.database[:-len("_datastore")])
+            except Exception as exc:  # pragma: no cover - reported, not fatal
+                click.secho(f"base {lot_datastore.database} non supprimée : {exc}", err=True)
         if datastore is not None and created_db:
             try:
                 svc.drop_datastore(admin_url, datastore)

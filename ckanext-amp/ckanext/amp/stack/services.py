@@ -96,6 +96,28 @@ def drop_database(admin_url: str, name: str) -> None:
         conn.close()
 
 
+def redis_db_of(url: str) -> int:
+    """The database number of a Redis URL (0 when none is given)."""
+    from urllib.parse import parse_qs
+
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        return int((parse_qs(parts.query).get("db") or ["0"])[0])
+    return int(parts.path.strip("/") or 0)
+
+
+def with_redis_db(url: str, number: int) -> str:
+    """The same Redis server, database ``number`` (``redis://host:port/N``,
+    ``unix:///path?db=N``)."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        from urllib.parse import parse_qsl, urlencode
+
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(number))]
+        return f"unix://{parts.netloc}{parts.path}?{urlencode(query)}"
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 def with_user(url: str, user: str, password: Optional[str] = None) -> str:
     """The same server and database URL, another role."""
     from urllib.parse import quote

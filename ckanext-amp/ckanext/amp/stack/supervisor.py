@@ -2,7 +2,8 @@
 
 Each child runs in its own process group (its own session), so that the
 supervisor decides the order of shutdown: on SIGINT/SIGTERM it sends SIGTERM
-to every child's group, waits, then SIGKILLs what is left; the caller stops
+to every child's group (or to its leader only, for a leader that stops its
+own workers), waits, then SIGKILLs what is left; the caller stops
 Redis and PostgreSQL afterwards. Output lines are forwarded with a
 ``[name]`` prefix and kept in ``<log_dir>/<name>.log``. A child that exits
 is restarted with an exponential backoff (and the supervisor says so); a
@@ -32,6 +33,9 @@ class Child:
     env: Optional[dict] = None
     cwd: Optional[str] = None
     every: Optional[float] = None  # periodic job: seconds between two starts
+    # Stop by SIGTERM to the leader only, which stops its own workers (a
+    # gunicorn master); the group gets SIGKILL afterwards all the same.
+    term_leader_only: bool = False
 
     process: Optional[subprocess.Popen] = None
     started_at: float = 0.0
@@ -157,7 +161,10 @@ class Supervisor:
         self.stopping.set()
         running = [c for c in self.children if c.process and c.process.poll() is None]
         for child in running:
-            _signal_group(child.process, signal.SIGTERM)
+            if child.term_leader_only:
+                child.process.send_signal(signal.SIGTERM)
+            else:
+                _signal_group(child.process, signal.SIGTERM)
         deadline = time.monotonic() + self.stop_timeout
         for child in running:
             try:

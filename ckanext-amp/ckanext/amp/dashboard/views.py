@@ -1,0 +1,97 @@
+"""Pages of amp_dashboard (French): ``/dashboards/freshness`` and
+``/dashboards/quality`` (the organisations the user edits; every one for a
+sysadmin), each with the CSV of the numbers behind its plot. The pages
+have one form, a GET filter by organisation that changes nothing (CKAN's
+CSRF check covers POST forms; there is none here)."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ckan.plugins import toolkit
+
+from ckanext.amp.common import quality_bands
+from ckanext.amp.dashboard import helpers
+from ckanext.amp.dashboard.logic import action
+
+dashboards = Blueprint("amp_dashboard", __name__, url_prefix="/dashboards")
+
+
+def _context() -> dict[str, Any]:
+    user = toolkit.current_user
+    return {"user": user.name if getattr(user, "is_authenticated", False) else ""}
+
+
+def _call(name: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The action's figures, the request's filter and the organisations offered."""
+    context = _context()
+    if not context["user"]:
+        return toolkit.abort(403, toolkit._("Log in to see the dashboards"))
+    wanted = {"organization": request.args.get("organization") or None}
+    try:
+        figures = toolkit.get_action(name)(context, dict(wanted))
+        organizations = action.organizations_in_scope(context)
+    except toolkit.NotAuthorized as error:
+        return toolkit.abort(403, str(error) or toolkit._(
+            "The dashboards are for the editors and admins of an organisation"))
+    return figures, wanted, organizations
+
+
+def _csv(rows: list[list[Any]], filename: str) -> Response:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return Response(buffer.getvalue().encode("utf-8-sig"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def index() -> Any:
+    return toolkit.redirect_to("amp_dashboard.freshness")
+
+
+def freshness() -> str:
+    figures, wanted, organizations = _call("amp_dashboard_freshness")
+    return toolkit.render("amp/dashboard/freshness.html", {
+        "figures": figures, "wanted": wanted, "organizations": organizations,
+        "buckets": [dict(b, count=figures["distribution"][b["code"]])
+                    for b in helpers.amp_freshness_buckets()]})
+
+
+def freshness_csv() -> Response:
+    figures, _wanted, _orgs = _call("amp_dashboard_freshness")
+    rows: list[list[Any]] = [["bucket", toolkit._("Freshness"), toolkit._("Datasets")]]
+    rows += [[b["code"], b["label"], figures["distribution"][b["code"]]]
+             for b in helpers.amp_freshness_buckets()]
+    return _csv(rows, "fraicheur.csv")
+
+
+def quality() -> str:
+    figures, wanted, organizations = _call("amp_dashboard_quality")
+    bands = [{"code": band.code, "label": toolkit._(band.label),
+              "count": figures["bands"][band.code]} for band in quality_bands.BANDS]
+    histogram = [{"code": label, "label": label, "count": count}
+                 for label, count in zip(figures["histogram_labels"], figures["histogram"])]
+    return toolkit.render("amp/dashboard/quality.html", {
+        "figures": figures, "wanted": wanted, "organizations": organizations, "bands": bands,
+        "histogram": histogram})
+
+
+def quality_csv() -> Response:
+    figures, _wanted, _orgs = _call("amp_dashboard_quality")
+    rows: list[list[Any]] = [[toolkit._("Quality score"), toolkit._("Datasets")]]
+    rows += [[label, count] for label, count in
+             zip(figures["histogram_labels"], figures["histogram"])]
+    return _csv(rows, "qualite.csv")
+
+
+dashboards.add_url_rule("/", view_func=index, endpoint="index")
+dashboards.add_url_rule("/freshness", view_func=freshness, endpoint="freshness")
+dashboards.add_url_rule("/freshness.csv", view_func=freshness_csv, endpoint="freshness_csv")
+dashboards.add_url_rule("/quality", view_func=quality, endpoint="quality")
+dashboards.add_url_rule("/quality.csv", view_func=quality_csv, endpoint="quality_csv")
+
+
+def get_blueprints() -> list[Blueprint]:
+    return [dashboards]
