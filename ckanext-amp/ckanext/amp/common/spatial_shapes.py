@@ -241,7 +241,7 @@ def _repair(geometry: BaseGeometry) -> BaseGeometry:
 def _unwrap_line(coordinates: Sequence[tuple[float, float]]) -> tuple[list[tuple[float, float]], int]:
     """Shift longitudes so that no edge jumps more than 180°; the number of crossings."""
     shift = page = low = high = 0
-    result = [tuple(coordinates[0])]
+    result = [(coordinates[0][0], coordinates[0][1])]
     previous = coordinates[0][0]
     for x, y in coordinates[1:]:
         x = x + shift

@@ -376,7 +376,7 @@ class SpatialLookup:
                 f"{GEOMETRY_TABLE} AS h WHERE h.field = :_field AND ({where})) "
                 f"ORDER BY g.index_id, g.part"), params
 
-    def decide(self, rows: Sequence[tuple[Any, Any]]) -> list[str]:
+    def decide(self, rows: Sequence[Any]) -> list[str]:
         """The ids of the candidate documents for which the exact test holds.
 
         For ``intersects`` (and ``disjoint``, whose SQL negates it) ``rows``
@@ -527,7 +527,8 @@ def _function(function: ast.Function, state: _State) -> str:
         # the same value (missing fields give 0), a quarter of the work.
         minx, miny, maxx, maxy = bbox
         query_box = f"CAST({state.bind(f'({maxx!r},{maxy!r}),({minx!r},{miny!r})')} AS box)"
-        area = f"CAST({state.bind(float(function.args[1].args[0].value))} AS double precision)"
+        tree: Any = function
+        area = f"CAST({state.bind(float(tree.args[1].args[0].value))} AS double precision)"
         return (f"COALESCE(2 * COALESCE(area({ENVELOPE_BOX} # {query_box}), 0) "
                 f"/ NULLIF({area} + COALESCE(area({ENVELOPE_BOX}), 0), 0), 0)")
     name = function.name.lower()
@@ -585,14 +586,15 @@ def overlap_box(function: ast.Function) -> Optional[tuple[float, float, float, f
                     max(0, sub(min(MAXY, maxy), max(MINY, miny)))), 2),
             add(AREA, mul(sub(maxy, miny), sub(maxx, minx))))
     """
+    tree: Any = function  # walked blindly; any other shape raises and is not it
     try:
-        product, total = function.args  # type: ignore[union-attr]
-        x_overlap, y_overlap = product.args[0].args  # type: ignore[union-attr]
+        product, total = tree.args
+        x_overlap, y_overlap = product.args[0].args
         maxx = x_overlap.args[1].args[0].args[0].value
         minx = x_overlap.args[1].args[1].args[0].value
         maxy = y_overlap.args[1].args[0].args[0].value
         miny = y_overlap.args[1].args[1].args[0].value
-        area = total.args[0].value  # type: ignore[union-attr]
+        area = total.args[0].value
     except (AttributeError, IndexError, ValueError, TypeError):
         return None
     field = ast.FieldValue
