@@ -57,3 +57,32 @@ def test_each_lot_has_its_own_redis_database():
 
     assert with_redis_db("unix:///tmp/amp/redis.sock?db=0", 1) == "unix:///tmp/amp/redis.sock?db=1"
     assert with_redis_db("redis://127.0.0.1:6379/0", 2) == "redis://127.0.0.1:6379/2"
+
+
+def test_measured_times_balance_the_lots_and_new_files_are_estimated():
+    files = [(Path("tests/a/test_slow.py"), 100), (Path("tests/a/test_fast.py"), 1000),
+             (Path("tests/a/test_new.py"), 500), (Path("tests/a/test_mid.py"), 10)]
+    times = {"tests/a/test_slow.py": 300.0, "tests/a/test_fast.py": 10.0,
+             "tests/a/test_mid.py": 290.0}
+    lots = shards.plan(files, 2, times)
+    # test_new.py: 500 bytes at the measured rate (600 s for 1,110 bytes): 270 s.
+    assert [sorted(Path(f).name for f in lot.files) for lot in lots] == [
+        ["test_fast.py", "test_slow.py"], ["test_mid.py", "test_new.py"]]
+    assert round(lots[1].weight, 1) == round(290.0 + 500 * 600 / 1110, 1)
+
+
+def test_times_are_read_from_pytest_junit_reports(tmp_path):
+    report = tmp_path / "lot-1.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.a.test_x" name="t1" file="tests/a/test_x.py" time="1.25"/>'
+        '<testcase classname="tests.a.test_x" name="t2" file="tests/a/test_x.py" time="2.5"/>'
+        '<testcase classname="tests.b.test_y" name="t" file="tests/b/test_y.py" time="4"/>'
+        '</testsuite></testsuites>', encoding="utf-8")
+    (tmp_path / "broken.xml").write_text("<testsuites", encoding="utf-8")
+    assert shards.junit_times([report, tmp_path / "broken.xml", tmp_path / "absent.xml"]) == {
+        "tests/a/test_x.py": 3.8, "tests/b/test_y.py": 4.0}
+    times_file = tmp_path / "times.json"
+    times_file.write_text('{"tests/a/test_x.py": 3.8, "bad": "x"}', encoding="utf-8")
+    assert shards.load_times(times_file) == {"tests/a/test_x.py": 3.8}
+    assert shards.load_times(tmp_path / "none.json") == {}

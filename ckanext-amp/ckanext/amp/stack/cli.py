@@ -3,6 +3,7 @@ throw-away servers (``make test``). Messages for people are in French; the
 logs of CKAN stay as CKAN writes them."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -399,7 +400,7 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
     (dropped by the caller on an external server). ``options``: the user's pytest options (no
     path: then there would be one lot)."""
     files = [(path, path.stat().st_size) for path in shards.test_files(Path("tests"))]
-    plan = shards.plan(files, lots)
+    plan = shards.plan(files, lots, shards.load_times(Path(shards.TIMES_FILE)))
     artifacts = artifacts_dir()
     procs, logs = [], []
     for lot in plan:
@@ -425,7 +426,8 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
                            AMP_HOME=str(tmp / f"lot{lot.number}" / "home"))
         log_path = artifacts / f"lot-{lot.number}.log"
         argv = [sys.executable, "-m", "pytest", f"--ckan-ini={ini_path}",
-                "-o", "console_output_style=count", *options, *lot.files]
+                "-o", "console_output_style=count", "-o", "junit_family=xunit1",
+                f"--junitxml={artifacts / f'lot-{lot.number}.xml'}", *options, *lot.files]
         echo(f"Lot {lot.number} : {len(lot.files)} fichiers de test, journal {log_path}")
         log = open(log_path, "wb")
         logs.append((lot, log_path, log))
@@ -436,7 +438,7 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
     def report() -> None:
         parts = []
         for lot, log_path, _ in logs:
-            seen = shards.progress(log_path.read_text(errors="replace")[-4000:])
+            seen = shards.progress(log_path.read_text(errors="replace"))
             parts.append(f"lot {lot.number} : " + (f"{seen[0]}/{seen[1]}" if seen else "démarrage"))
         echo(f"  [{time.monotonic() - started:5.0f} s] " + ", ".join(parts))
 
@@ -459,6 +461,11 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
         sys.stdout.flush()
     echo(f"Lots terminés en {time.monotonic() - started:.0f} s : "
          + ", ".join(f"lot {lot.number} code {code}" for (lot, _, _), code in zip(logs, codes)))
+    times = shards.junit_times(artifacts / f"lot-{lot.number}.xml" for lot in plan)
+    if times:
+        (artifacts / "test-times.json").write_text(json.dumps(times, indent=1) + "\n")
+        echo(f"Durée de chaque fichier de test : {artifacts / 'test-times.json'} "
+             f"(à copier dans {shards.TIMES_FILE} pour équilibrer les lots)")
     return shards.combined_code(codes)
 
 

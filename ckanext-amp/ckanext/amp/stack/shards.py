@@ -3,7 +3,8 @@
 The suite is mostly Python waiting on itself (CKAN's actions, rendering,
 rdflib), one process per core would use the machine: ``amp-stack test``
 splits the test files into ``AMP_TEST_LOTS`` lots (default: the number of
-cores, at most 4) and runs one pytest per lot, each on its own database
+cores, at most 4), balanced on each file's measured time (``tests/test-times.json``),
+and runs one pytest per lot, each on its own database
 (a copy of the migrated one), its own DataStore database, its own Redis
 database number (so the harvest queues of one lot are not the other's),
 its own storage and home folders. The lots share nothing but the servers.
@@ -13,11 +14,12 @@ Pure: the plan and the reading of pytest's progress; cli.py runs them.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 #: At most this many lots (beyond, the shared PostgreSQL is the bottleneck).
 MAX_LOTS = 4
@@ -53,22 +55,65 @@ def test_files(root: Path) -> list[Path]:
 
 
 def weight(path: Path, size: int) -> float:
+    """A file's weight without a measured time: its size (browser tests
+    weigh :data:`BROWSER_WEIGHT` times more per byte)."""
     return size * (BROWSER_WEIGHT if "browser" in path.parts else 1.0)
 
 
-def plan(files: Iterable[tuple[Path, int]], lots: int) -> list[Lot]:
+def plan(files: Iterable[tuple[Path, int]], lots: int,
+         times: Mapping[str, float] | None = None) -> list[Lot]:
     """Spread ``(file, size in bytes)`` over ``lots`` lots: heaviest first,
-    each to the lightest lot so far (the size of a module is a fair proxy
-    for its running time; browser tests weigh more). Empty lots are left
-    out."""
+    each to the lightest lot so far. A file's weight is its measured time in
+    ``times`` (seconds by path, :data:`TIMES_FILE`); a file not measured yet
+    weighs its size (:func:`weight`) converted to seconds at the rate of the
+    measured ones. Empty lots are left out."""
+    files = list(files)
+    times = dict(times or {})
+    measured = [(p, s) for p, s in files if str(p) in times]
+    rate = (sum(times[str(p)] for p, _ in measured)
+            / max(1.0, sum(weight(p, s) for p, s in measured))) if measured else 1.0
+    weights = {str(p): times[str(p)] if str(p) in times else weight(p, s) * rate
+               for p, s in files}
     result = [Lot(number=n + 1) for n in range(max(1, lots))]
-    for path, size in sorted(files, key=lambda item: (-weight(*item), str(item[0]))):
+    for path, _ in sorted(files, key=lambda item: (-weights[str(item[0])], str(item[0]))):
         lightest = min(result, key=lambda lot: (lot.weight, lot.number))
         lightest.files.append(str(path))
-        lightest.weight += weight(path, size)
+        lightest.weight += weights[str(path)]
     for lot in result:
         lot.files.sort()
     return [lot for lot in result if lot.files]
+
+
+#: The measured time of each test file (committed; refreshed from a whole
+#: run's ``<artifacts>/test-times.json``, see docs/operators/local.md).
+TIMES_FILE = "tests/test-times.json"
+
+
+def load_times(path: Path) -> dict[str, float]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in data.items()
+            if isinstance(v, (int, float))} if isinstance(data, dict) else {}
+
+
+def junit_times(reports: Iterable[Path]) -> dict[str, float]:
+    """Seconds per test file from pytest's JUnit XML reports
+    (``junit_family=xunit1``: each ``testcase`` has its ``file``)."""
+    import xml.etree.ElementTree as ET  # our own pytest's reports, not remote input
+
+    totals: dict[str, float] = {}
+    for report in reports:
+        try:
+            root = ET.parse(report).getroot()
+        except (OSError, ET.ParseError):
+            continue
+        for case in root.iter("testcase"):
+            file = case.get("file")
+            if file:
+                totals[file] = totals.get(file, 0.0) + float(case.get("time") or 0)
+    return {k: round(v, 1) for k, v in sorted(totals.items())}
 
 
 _PROGRESS = re.compile(r"\[\s*(\d+)\s*/\s*(\d+)\s*\]\s*$")
