@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import Graph
-from rdflib.compare import isomorphic
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import DCAT, FOAF, RDF
 
 from ckan.tests import factories, helpers
@@ -47,19 +47,34 @@ def _graph(text: str, fmt: str) -> Graph:
 
 def _get(app, path: str, **headers: str):
     response = app.get(path, headers=headers)
+    response.body  # read a streamed document to its end (its request ends there)
     assert response.status_code in (200, 304), (path, response.status_code, response.body[:500])
     return response
 
 
-def _direct_catalogue(app, path: str, fmt: str, **params: Any) -> Graph:
+# The profile's graph, computed directly by ckanext-dcat's actions, is read
+# from their Turtle: rdflib's RDF/XML writer (pretty-xml) loses a blank node
+# that several subjects share (one licence document of several
+# distributions), the assembled RDF/XML does not.
+
+def _direct_catalogue(app, path: str, **params: Any) -> Graph:
     """The page as ckanext-dcat computes it (same request URL: same hydra links)."""
     with app.flask_app.test_request_context(path):
-        text = helpers.call_action("dcat_catalog_show", format=fmt, **params)
-    return _graph(text, fmt)
+        text = helpers.call_action("dcat_catalog_show", format="ttl", **params)
+    return _graph(text, "ttl")
 
 
-def _direct_dataset(name: str, fmt: str) -> Graph:
-    return _graph(helpers.call_action("dcat_dataset_show", id=name, format=fmt), fmt)
+def _direct_dataset(name: str) -> Graph:
+    return _graph(helpers.call_action("dcat_dataset_show", id=name, format="ttl"), "ttl")
+
+
+def _differences(assembled: Graph, direct: Graph) -> str:
+    """Empty when the graphs are isomorphic, else the triples that differ."""
+    if isomorphic(assembled, direct):
+        return ""
+    both, only_assembled, only_direct = graph_diff(to_isomorphic(assembled), to_isomorphic(direct))
+    return (f"only assembled:\n{only_assembled.serialize(format='nt')[:3000]}\n"
+            f"only direct:\n{only_direct.serialize(format='nt')[:3000]}")
 
 
 def _listed(names: list[str]) -> list[str]:
@@ -73,19 +88,22 @@ def test_demo_documents_and_pages_are_the_profile_s_output(app):
     listed = _listed(names)
     assert len(listed) >= 30
     for name in listed:
+        direct = _direct_dataset(name)
         for fmt in ("ttl", "rdf", "jsonld"):
             response = _get(app, f"/dataset/{name}.{fmt}")
             assert response.headers["ETag"], name
             assembled = _graph(response.body, fmt)
-            assert isomorphic(assembled, _direct_dataset(name, fmt)), (name, fmt)
+            difference = _differences(assembled, direct)
+            assert not difference, (name, fmt, difference)
     for fmt in ("ttl", "rdf", "xml", "jsonld", "n3"):
         assembled = _graph(_get(app, f"/catalog.{fmt}").body, fmt)
         assert len(list(assembled.subjects(RDF.type, DCAT.Dataset))) == len(listed)
-        assert isomorphic(assembled, _direct_catalogue(app, f"/catalog.{fmt}", fmt)), fmt
+        difference = _differences(assembled, _direct_catalogue(app, f"/catalog.{fmt}"))
+        assert not difference, (fmt, difference)
     with helpers.changed_config("ckanext.dcat.datasets_per_page", 7):
         path = "/catalog.ttl?page=2&q=eau"
         assembled = _graph(_get(app, path).body, "ttl")
-        direct = _direct_catalogue(app, path, "ttl", page=2, q="eau")
+        direct = _direct_catalogue(app, path, page=2, q="eau")
         assert isomorphic(assembled, direct)
     # A search and a filter of the caller's cannot widen the catalogue.
     for query in ("fq=diffusion:internal", "q=diffusion:personal"):
@@ -127,7 +145,7 @@ def test_generated_variations_are_assembled_as_the_profile_writes_them(app, data
     helpers.call_action("package_update", context={"ignore_auth": True}, **dataset)
     for fmt in ("ttl", "rdf", "jsonld"):
         assembled = _graph(_get(app, f"/dataset/{name}.{fmt}").body, fmt)
-        assert isomorphic(assembled, _direct_dataset(name, fmt)), fmt
+        assert not _differences(assembled, _direct_dataset(name)), fmt
 
 
 # -- conditional requests ----------------------------------------------------------------
@@ -180,7 +198,8 @@ def test_etag_last_modified_and_304(app, org):
 def test_whole_catalogue_streams_or_is_refused_above_the_limit(app, org):
     for number in range(5):
         _dataset(org, f"jeu-{number}")
-    _dataset(org, "interne", diffusion="internal", diffusion_basis="commercial_secret")
+    _dataset(org, "interne", diffusion="internal", diffusion_basis="commercial_secret",
+             license_id="amp-internal")
     with helpers.changed_config("ckanext.dcat.datasets_per_page", 2):
         response = _get(app, "/catalog.ttl?page=all")
         graph = _graph(response.body, "ttl")

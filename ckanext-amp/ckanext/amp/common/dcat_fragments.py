@@ -102,12 +102,25 @@ class Fragment:
         return getattr(self, fmt)
 
 
-def _bound(graph: Graph) -> Graph:
-    """A copy of ``graph`` whose only prefixes are :data:`PREFIXES`."""
+def _bound(graph: Graph, seed: str) -> Graph:
+    """A copy of ``graph`` whose only prefixes are :data:`PREFIXES` and
+    whose blank nodes are labelled ``<seed>b<n>``, numbered in the order of
+    what they hold: computing the same triples again gives the same text
+    (hence the same digest and ETag), and two fragments of different seeds
+    never share a blank node."""
     copy = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         copy.bind(prefix, namespace, override=True, replace=True)
-    copy += graph
+    signatures: dict[BNode, list[str]] = {}
+    for s, p, o in graph:
+        if isinstance(s, BNode):
+            signatures.setdefault(s, []).append(f"> {p} {'_' if isinstance(o, BNode) else o.n3()}")
+        if isinstance(o, BNode):
+            signatures.setdefault(o, []).append(f"< {'_' if isinstance(s, BNode) else s.n3()} {p}")
+    order = sorted(signatures, key=lambda node: sorted(signatures[node]))
+    labels = {node: BNode(f"{seed}b{number}") for number, node in enumerate(order)}
+    for s, p, o in graph:
+        copy.add((labels.get(s, s), p, labels.get(o, o)))
     return copy
 
 
@@ -189,21 +202,51 @@ def _xml_body(graph: Graph) -> str:
 
 # -- JSON-LD -----------------------------------------------------------------
 
+RDF_TYPE = URIRef(RDF_NS + "type")
+
+
+def _jsonld_term(term: object) -> dict[str, str]:
+    if isinstance(term, BNode):
+        return {"@id": f"_:{term}"}
+    if isinstance(term, URIRef):
+        return {"@id": str(term)}
+    assert isinstance(term, Literal)
+    value = {"@value": str(term)}
+    if term.language:
+        value["@language"] = term.language
+    elif term.datatype is not None:
+        value["@type"] = str(term.datatype)
+    return value
+
+
 def _jsonld_body(graph: Graph) -> str:
-    if not len(graph):
-        return ""
-    nodes = json.loads(graph.serialize(format="json-ld"))
-    if isinstance(nodes, dict):
-        nodes = nodes.get("@graph", [nodes])
-    return ",\n".join(json.dumps(node, ensure_ascii=False, separators=(",", ":"))
-                      for node in nodes)
+    """Expanded, flattened JSON-LD node objects, in a stable order."""
+    nodes: dict[str, dict[str, list]] = {}
+    for subject, predicate, obj in graph:
+        node_id = _jsonld_term(subject)["@id"]
+        node = nodes.setdefault(node_id, {})
+        if predicate == RDF_TYPE and not isinstance(obj, Literal):
+            node.setdefault("@type", []).append(_jsonld_term(obj)["@id"])
+        else:
+            node.setdefault(str(predicate), []).append(_jsonld_term(obj))
+    pieces = []
+    for node_id in sorted(nodes):
+        node: dict[str, object] = {"@id": node_id}
+        for key in sorted(nodes[node_id]):
+            values = nodes[node_id][key]
+            node[key] = sorted(values) if key == "@type" else sorted(
+                values, key=lambda v: json.dumps(v, sort_keys=True))
+        pieces.append(json.dumps(node, ensure_ascii=False, separators=(",", ":")))
+    return ",\n".join(pieces)
 
 
 # -- fragments -----------------------------------------------------------------
 
-def fragment_from_graph(graph: Graph) -> Fragment:
-    """The four pieces of ``graph`` (a dataset's triples, or a header's)."""
-    bound = _bound(graph)
+def fragment_from_graph(graph: Graph, seed: str = "n") -> Fragment:
+    """The four pieces of ``graph`` (a dataset's triples, or a header's);
+    ``seed`` (letters and digits) starts its blank nodes' labels: one per
+    fragment (:func:`seed_of`)."""
+    bound = _bound(graph, seed)
     nt = bound.serialize(format="nt")
     nt = "\n".join(sorted(line for line in nt.splitlines() if line.strip()))
     nt = nt + "\n" if nt else ""
@@ -215,9 +258,14 @@ def fragment_from_graph(graph: Graph) -> Fragment:
 EMPTY = Fragment(nt="", ttl="", xml="", jsonld="")
 
 
+def seed_of(key: str) -> str:
+    """The blank-node seed of the fragment of ``key`` (a dataset's id)."""
+    return "d" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
 def header_fragment(graph: Graph) -> Fragment:
     """A catalogue header (the ``dcat:Catalog``, hydra paging) as a fragment."""
-    return fragment_from_graph(graph)
+    return fragment_from_graph(graph, seed="catalogue")
 
 
 def link(catalogue_uri: str, dataset_uri: str, fmt: str) -> str:

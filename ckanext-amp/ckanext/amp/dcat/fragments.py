@@ -169,7 +169,8 @@ def compute(dataset: Mapping[str, Any]) -> tuple[dcat_fragments.Fragment, Option
         return dcat_fragments.EMPTY, None
     serializer = RDFSerializer()
     dataset_ref = serializer.graph_from_dataset(view)
-    return dcat_fragments.fragment_from_graph(serializer.g), str(dataset_ref)
+    seed = dcat_fragments.seed_of(str(dataset.get("id") or dataset_ref))
+    return dcat_fragments.fragment_from_graph(serializer.g, seed), str(dataset_ref)
 
 
 def row_for(dataset: Mapping[str, Any], key: Optional[str] = None) -> dict[str, Any]:
@@ -189,11 +190,16 @@ def row_for(dataset: Mapping[str, Any], key: Optional[str] = None) -> dict[str, 
 
 
 def _modified(value: Any) -> Optional[str]:
-    """``metadata_modified`` as the dataset dict and the index both give it
-    (the index appends a ``Z``)."""
-    if isinstance(value, dt.datetime):
-        value = value.replace(tzinfo=None).isoformat()
-    return str(value).rstrip("Z")[:26] if value else None
+    """``metadata_modified`` to the millisecond, as the dataset dict, the
+    PostgreSQL index and Solr (milliseconds, a trailing ``Z``) all give it."""
+    if not value:
+        return None
+    if not isinstance(value, dt.datetime):
+        try:
+            value = dt.datetime.fromisoformat(str(value).rstrip("Z"))
+        except ValueError:
+            return str(value)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds")
 
 
 def _upsert(connection: sa.engine.Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -116,10 +116,15 @@ def _validators(response: Response, etag: str, last_modified: Optional[dt.dateti
 
 
 def _answer(_format: str, etag: str, last_modified: Optional[dt.datetime],
-            chunks: Callable[[], Iterable[str]]) -> Response:
+            chunks: Callable[[], Iterable[str]], stream: bool = False) -> Response:
+    """304, or the document: joined (a page or a dataset: its size is
+    bounded by the page size) or streamed (the whole catalogue)."""
     if _not_modified(etag, last_modified):
         return _validators(Response(status=304), etag, last_modified)
-    body = stream_with_context(piece.encode("utf-8") for piece in chunks())
+    if stream:
+        body: Any = stream_with_context(piece.encode("utf-8") for piece in chunks())
+    else:
+        body = "".join(chunks()).encode("utf-8")
     response = Response(body, status=200, content_type=CONTENT_TYPES[_format])
     return _validators(response, etag, last_modified)
 
@@ -273,7 +278,7 @@ def _whole_catalogue(_format: str, fmt: str, params: dict[str, Any]) -> Response
             yield from _pieces(fmt, catalogue_uri, _listed(results, rows), rows)
 
     return _answer(_format, etag, last_modified,
-                   lambda: dcat_fragments.document(fmt, header, pieces()))
+                   lambda: dcat_fragments.document(fmt, header, pieces()), stream=True)
 
 
 # -- a dataset ---------------------------------------------------------------------
