@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from rdflib import Graph
-from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib import BNode, Graph
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, FOAF, RDF
 
 from ckan.tests import factories, helpers
@@ -68,13 +68,58 @@ def _direct_dataset(name: str) -> Graph:
     return _graph(helpers.call_action("dcat_dataset_show", id=name, format="ttl"), "ttl")
 
 
+def _components(graph: Graph) -> tuple[set, dict[str, list[Graph]]]:
+    """The ground triples of ``graph`` and its blank-node components (the
+    triples linked through blank nodes), keyed by their shape."""
+    parent: dict[BNode, BNode] = {}
+
+    def find(node: BNode) -> BNode:
+        while parent.setdefault(node, node) != node:
+            node = parent[node]
+        return node
+
+    ground, linked = set(), []
+    for triple in graph:
+        nodes = [term for term in (triple[0], triple[2]) if isinstance(term, BNode)]
+        if not nodes:
+            ground.add(triple)
+            continue
+        linked.append((triple, nodes[0]))
+        if len(nodes) == 2:
+            parent[find(nodes[0])] = find(nodes[1])
+    groups: dict[BNode, Graph] = {}
+    for triple, node in linked:
+        groups.setdefault(find(node), Graph()).add(triple)
+    shapes: dict[str, list[Graph]] = {}
+    for component in groups.values():
+        shape = repr(sorted(" ".join("_" if isinstance(t, BNode) else t.n3() for t in triple)
+                            for triple in component))
+        shapes.setdefault(shape, []).append(component)
+    return ground, shapes
+
+
 def _differences(assembled: Graph, direct: Graph) -> str:
-    """Empty when the graphs are isomorphic, else the triples that differ."""
-    if isomorphic(assembled, direct):
-        return ""
-    both, only_assembled, only_direct = graph_diff(to_isomorphic(assembled), to_isomorphic(direct))
-    return (f"only assembled:\n{only_assembled.serialize(format='nt')[:3000]}\n"
-            f"only direct:\n{only_direct.serialize(format='nt')[:3000]}")
+    """Empty when the graphs are isomorphic (rdflib), else what differs.
+
+    A graph isomorphism maps blank nodes only: the graphs are isomorphic
+    when their ground triples are equal and their blank-node components
+    can be paired off, each with one isomorphic to it. Comparing the small
+    components one by one is what keeps rdflib's isomorphism fast on a
+    catalogue of many alike blank nodes (one licence, one publisher...)."""
+    ground_a, shapes_a = _components(assembled)
+    ground_d, shapes_d = _components(direct)
+    problems = [f"only assembled: {t}" for t in sorted(ground_a - ground_d)][:20]
+    problems += [f"only direct: {t}" for t in sorted(ground_d - ground_a)][:20]
+    for shape in sorted(set(shapes_a) | set(shapes_d)):
+        left, right = list(shapes_a.get(shape, [])), list(shapes_d.get(shape, []))
+        for component in left:
+            match = next((i for i, other in enumerate(right) if isomorphic(component, other)), None)
+            if match is None:
+                problems.append("only assembled: " + component.serialize(format="nt")[:500])
+            else:
+                right.pop(match)
+        problems += ["only direct: " + c.serialize(format="nt")[:500] for c in right]
+    return "\n".join(problems[:40])
 
 
 def _listed(names: list[str]) -> list[str]:
@@ -100,6 +145,11 @@ def test_demo_documents_and_pages_are_the_profile_s_output(app):
         assert len(list(assembled.subjects(RDF.type, DCAT.Dataset))) == len(listed)
         difference = _differences(assembled, _direct_catalogue(app, f"/catalog.{fmt}"))
         assert not difference, (fmt, difference)
+    # The comparison sees a blank node's missing triple.
+    broken = Graph()
+    broken += assembled
+    broken.remove(next((s, p, o) for s, p, o in assembled if isinstance(o, BNode)))
+    assert _differences(broken, _direct_catalogue(app, "/catalog.n3"))
     with helpers.changed_config("ckanext.dcat.datasets_per_page", 7):
         path = "/catalog.ttl?page=2&q=eau"
         assembled = _graph(_get(app, path).body, "ttl")
@@ -133,7 +183,7 @@ def test_hidden_and_restricted_fragments_hold_only_the_public_view(app):
     assert seen_hidden and seen_restricted, "the demo data lost its non-public records"
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
+@settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_variations_are_assembled_as_the_profile_writes_them(app, data):
