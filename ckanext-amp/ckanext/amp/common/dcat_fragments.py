@@ -7,9 +7,7 @@ again (docs/decisions/0013-dcat-fragments.md):
 
 * ``nt``: N-Triples lines;
 * ``ttl``: a Turtle body written with the prefixes of :data:`PREFIXES`
-  (declared once by the document's header); a prefix the body needs and
-  the header does not declare is declared by the body itself, which Turtle
-  allows anywhere;
+  (declared once by the document's header) and full IRIs for the rest;
 * ``xml``: RDF/XML node elements (``rdf:Description``), namespaces of
   :data:`PREFIXES` declared by the document's root, any other one declared
   on the property element that uses it;
@@ -79,7 +77,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 DCAT_DATASET = "http://www.w3.org/ns/dcat#dataset"
 RDF_NS = PREFIXES["rdf"]
-_PREFIX_LINE = re.compile(r"^@prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*\.\s*$")
+_NAMESPACE_PREFIX = {namespace: prefix for prefix, namespace in PREFIXES.items()}
 _NCNAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
@@ -126,30 +124,42 @@ def _bound(graph: Graph, seed: str) -> Graph:
 
 # -- Turtle ------------------------------------------------------------------
 
-def _turtle_body(graph: Graph, nt: str) -> str:
-    """The graph's Turtle without the prefix lines the header declares. A
-    body that would re-map a header prefix is written as N-Triples (which
-    is Turtle) instead: later bodies rely on the header's prefixes."""
-    text = graph.serialize(format="turtle")
-    kept, body = [], []
-    for line in text.splitlines():
-        match = _PREFIX_LINE.match(line)
-        if match is None:
-            body.append(line)
-            continue
-        prefix, namespace = match.group(1) or "", match.group(2)
-        if PREFIXES.get(prefix) == namespace:
-            continue
-        if prefix in PREFIXES or prefix == "":
-            return nt
-        kept.append(line)
-    return "\n".join(kept + body).strip() + "\n"
+_PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+RDF_TYPE = URIRef(RDF_NS + "type")
+
+
+def _turtle_term(term: object) -> str:
+    """A term in Turtle: a prefixed name when :data:`PREFIXES` has its
+    namespace, else the full IRI; blank nodes by their label."""
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    if isinstance(term, URIRef):
+        text = str(term)
+        cut = max(text.rfind("#"), text.rfind("/")) + 1
+        prefix = _NAMESPACE_PREFIX.get(text[:cut]) if cut else None
+        if prefix and _PN_LOCAL.match(text[cut:]):
+            return f"{prefix}:{text[cut:]}"
+        return term.n3()
+    assert isinstance(term, Literal)
+    return term.n3()
+
+
+def _turtle_body(graph: Graph) -> str:
+    """The graph's Turtle, one subject after the other, with the prefixes
+    of :data:`PREFIXES` only (the document's header declares them)."""
+    lines = []
+    for subject in sorted(set(graph.subjects()), key=lambda s: (isinstance(s, BNode), str(s))):
+        by_predicate: dict[str, list[str]] = {}
+        for predicate, obj in graph.predicate_objects(subject):
+            name = "a" if predicate == RDF_TYPE else _turtle_term(predicate)
+            by_predicate.setdefault(name, []).append(_turtle_term(obj))
+        names = sorted(by_predicate, key=lambda name: (name != "a", name))
+        statements = [f"{name} {' , '.join(sorted(by_predicate[name]))}" for name in names]
+        lines.append(f"{_turtle_term(subject)} " + " ;\n    ".join(statements) + " .\n")
+    return "".join(lines)
 
 
 # -- RDF/XML -----------------------------------------------------------------
-
-_NAMESPACE_PREFIX = {namespace: prefix for prefix, namespace in PREFIXES.items()}
-
 
 def _split(uri: str) -> tuple[str, str]:
     """Namespace and local name of a predicate or class for RDF/XML."""
@@ -202,9 +212,6 @@ def _xml_body(graph: Graph) -> str:
 
 # -- JSON-LD -----------------------------------------------------------------
 
-RDF_TYPE = URIRef(RDF_NS + "type")
-
-
 def _jsonld_term(term: object) -> dict[str, str]:
     if isinstance(term, BNode):
         return {"@id": f"_:{term}"}
@@ -250,7 +257,7 @@ def fragment_from_graph(graph: Graph, seed: str = "n") -> Fragment:
     nt = bound.serialize(format="nt")
     nt = "\n".join(sorted(line for line in nt.splitlines() if line.strip()))
     nt = nt + "\n" if nt else ""
-    return Fragment(nt=nt, ttl=_turtle_body(bound, nt) if len(bound) else "",
+    return Fragment(nt=nt, ttl=_turtle_body(bound),
                     xml=_xml_body(bound), jsonld=_jsonld_body(bound))
 
 

@@ -160,14 +160,33 @@ def public_view(dataset: Mapping[str, Any]) -> Optional[dict[str, Any]]:
     return view
 
 
+_SERIALIZERS: dict[str, Any] = {}
+
+
+def _serializer() -> Any:
+    """ckanext-dcat's serializer of the configured profiles, with an empty
+    graph (its profiles are found once per process: reading the entry
+    points costs more than a dataset's graph)."""
+    import copy
+
+    from ckanext.dcat.processors import RDFSerializer
+    from rdflib import ConjunctiveGraph
+
+    profiles = str(toolkit.config.get("ckanext.dcat.rdf.profiles") or "")
+    template = _SERIALIZERS.get(profiles)
+    if template is None:
+        template = _SERIALIZERS[profiles] = RDFSerializer()
+    serializer = copy.copy(template)  # shares the profile classes only
+    serializer.g = ConjunctiveGraph()
+    return serializer
+
+
 def compute(dataset: Mapping[str, Any]) -> tuple[dcat_fragments.Fragment, Optional[str]]:
     """The fragment of ``dataset`` (as indexed) and its dataset URI."""
-    from ckanext.dcat.processors import RDFSerializer
-
     view = public_view(dataset)
     if view is None:
         return dcat_fragments.EMPTY, None
-    serializer = RDFSerializer()
+    serializer = _serializer()
     dataset_ref = serializer.graph_from_dataset(view)
     seed = dcat_fragments.seed_of(str(dataset.get("id") or dataset_ref))
     return dcat_fragments.fragment_from_graph(serializer.g, seed), str(dataset_ref)
