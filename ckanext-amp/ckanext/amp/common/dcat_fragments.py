@@ -141,6 +141,8 @@ def _turtle_term(term: object) -> str:
             return f"{prefix}:{text[cut:]}"
         return term.n3()
     assert isinstance(term, Literal)
+    if term.datatype is not None and not term.language:
+        return Literal(str(term)).n3() + "^^" + _turtle_term(URIRef(term.datatype))
     return term.n3()
 
 
