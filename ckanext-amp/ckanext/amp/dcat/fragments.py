@@ -36,7 +36,7 @@ from ckanext.amp.common import dcat_fragments, diffusion
 log = logging.getLogger(__name__)
 
 #: Bump when the profile's output changes: every fragment is then stale.
-PROFILE_VERSION = "2026-12-02.1"
+PROFILE_VERSION = "2026-12-02.2"  # .2: controlled-vocabulary values as skos:Concepts
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migration" / "amp_dcat"
 _MISSING_TABLE = "42P01"
