@@ -218,7 +218,9 @@ def read_catalog(_format=None, package_type=None):
     original = _ORIGINAL.get("dcat.read_catalog")
     _format = _format_of(_format)
     fmt = URL_FORMATS.get(_format or "")
-    if fmt is None or not fragments.enabled():
+    if fmt is None:  # an HTML page, or a format ckanext-dcat answers itself
+        return original(_format=_format, package_type=package_type)
+    if not fragments.enabled():
         return _conditional(original(_format=_format, package_type=package_type))
     try:
         params = _search_params()
@@ -288,8 +290,10 @@ def read_dataset(_id, _format=None, package_type=None):
     requested = _format
     _format = _format_of(_format)
     fmt = URL_FORMATS.get(_format or "")
-    if fmt is None or not fragments.enabled():
-        return _conditional(original(_id, _format=requested, package_type=package_type))
+    if fmt is None:  # an HTML page, or a format ckanext-dcat answers itself
+        return original(_id, _format=requested, package_type=package_type)
+    if not fragments.enabled():
+        return _conditional(original(_id, _format=_format, package_type=package_type))
     try:
         dataset = toolkit.get_action("package_show")({}, {"id": _id})
     except (toolkit.ObjectNotFound, toolkit.NotAuthorized):
