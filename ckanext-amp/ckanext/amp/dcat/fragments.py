@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 #: Bump when the profile's output changes: every fragment is then stale.
 PROFILE_VERSION = "2026-12-02.2"  # .2: controlled-vocabulary values as skos:Concepts
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migration" / "amp_dcat"
 _MISSING_TABLE = "42P01"
 
 metadata = sa.MetaData()
@@ -72,15 +70,10 @@ def _upgrade(engine: sa.engine.Engine) -> None:
     if engine.dialect.name != "postgresql":
         metadata.create_all(engine)
         return
-    from alembic import command
-    from alembic.config import Config
+    from ckanext.amp.migration.alembic_env import upgrade_to_head
 
-    config = Config(str(MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(MIGRATIONS))
-    url = engine.url.render_as_string(hide_password=False)
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     log.warning("amp_dcat: fragment table missing, applying the amp_dcat migrations")
-    command.upgrade(config, "head")
+    upgrade_to_head("amp_dcat", engine)
 
 
 def _missing(error: BaseException) -> bool:
