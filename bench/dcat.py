@@ -18,6 +18,19 @@ exactly as ``dcat_catalog_show`` does:
 * ``entier``: the whole catalogue in one graph (``--formats``: turtle and
   rdf/xml by default).
 
+* ``amp (assemblé)``: our catalogue as amp_dcat serves it
+  (docs/decisions/0013): every dataset's fragment is first computed and
+  stored, as the index hooks do (that time is printed apart: it is paid at
+  index time), here in the SQLite file's ``amp_dcat_fragment``; then the
+  pages and the whole catalogue are assembled as amp_dcat's views do (the
+  ``dcat:Catalog`` header and hydra paging by the profile, the fragments
+  read by chunks from the table; the whole catalogue streamed, its chunks
+  counted and dropped). The index search that gives a page its ids is not
+  in that figure (no search engine runs here). Its "triplets" column counts
+  the triples written: the triples datasets share (theme concepts, licence
+  documents, zones) are written once per dataset, a parser's graph keeps
+  them once.
+
 For each it prints the time, datasets/s, the output size, the number of
 triples and the peak memory. Peak memory is the peak resident set size of a
 process forked for that measurement alone, minus its resident size when it
