@@ -250,7 +250,10 @@ def refresh_from_index(pkg_dict: Mapping[str, Any]) -> None:
             refresh(dataset)
     except Exception:  # never fail an index write for the catalogue's sake
         log.exception("amp_dcat: fragment of %s not stored", pkg_dict.get("id"))
-        forget([pkg_dict.get("id")])
+        try:  # an outdated fragment must not stay: it is computed when needed
+            forget([pkg_dict.get("id")])
+        except Exception:
+            log.exception("amp_dcat: outdated fragment of %s not removed", pkg_dict.get("id"))
 
 
 def forget(package_ids: Iterable[Any]) -> None:
