@@ -164,7 +164,8 @@ def _search_params() -> dict[str, Any]:
         try:
             modified_since = parse_date(modified_since).isoformat() + "Z"
         except (ValueError, OverflowError):
-            raise toolkit.ValidationError("Wrong modified date format. Use ISO-8601 format")
+            raise toolkit.ValidationError(
+                toolkit._("Wrong modified date format. Use ISO-8601 format"))
         params["fq_list"].append(f"metadata_modified:[{modified_since} TO NOW]")
     return params
 
