@@ -18,6 +18,19 @@ exactly as ``dcat_catalog_show`` does:
 * ``entier``: the whole catalogue in one graph (``--formats``: turtle and
   rdf/xml by default).
 
+* ``amp (assemblé)``: our catalogue as amp_dcat serves it
+  (docs/decisions/0013): every dataset's fragment is first computed and
+  stored, as the index hooks do (that time is printed apart: it is paid at
+  index time), here in the SQLite file's ``amp_dcat_fragment``; then the
+  pages and the whole catalogue are assembled as amp_dcat's views do (the
+  ``dcat:Catalog`` header and hydra paging by the profile, the fragments
+  read by chunks from the table; the whole catalogue streamed, its chunks
+  counted and dropped). The index search that gives a page its ids is not
+  in that figure (no search engine runs here). Its "triplets" column counts
+  the triples written: the triples datasets share (theme concepts, licence
+  documents, zones) are written once per dataset, a parser's graph keeps
+  them once.
+
 For each it prints the time, datasets/s, the output size, the number of
 triples and the peak memory. Peak memory is the peak resident set size of a
 process forked for that measurement alone, minus its resident size when it
@@ -57,6 +70,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "ckanext-amp"))
 
 PROFILES = ("amp_dcat_ap_fr", "euro_dcat_ap_3")
+#: Our catalogue assembled from stored fragments (docs/decisions/0013).
+ASSEMBLED = "amp (assemblé)"
+#: --formats (rdflib names) -> fragment formats.
+FRAGMENT_FORMATS = {"turtle": "ttl", "xml": "xml", "pretty-xml": "xml", "json-ld": "jsonld", "nt": "nt"}
 PLUGINS = "amp_search amp_schema scheming_datasets dcat amp_dcat"
 
 SUBJECTS = ["délibérations", "budget", "subventions", "marchés publics", "mobilité", "vélos",
@@ -278,6 +295,82 @@ def serialise_whole(profile: str, datasets: list[dict[str, Any]], fmt: str) -> t
     return len(output.encode("utf-8")), len(serializer.g)
 
 
+# -- ours, assembled from stored fragments --------------------------------------------
+
+def store_fragments(datasets: list[dict[str, Any]]) -> tuple[float, int]:
+    """What the index hooks do, for every dataset: compute its fragment with
+    ``amp_dcat_ap_fr`` and store it (here in the SQLite file's
+    ``amp_dcat_fragment``). Returns the time taken and the triples kept."""
+    from ckan.plugins import toolkit
+    from ckanext.amp.dcat import fragments
+
+    toolkit.config["ckanext.dcat.rdf.profiles"] = "amp_dcat_ap_fr"
+    key = fragments.context_key()
+    start = time.perf_counter()
+    triples = 0
+    for offset in range(0, len(datasets), 500):
+        rows = [fragments.row_for(d, key) for d in datasets[offset:offset + 500]]
+        triples += sum(row["nt"].count("\n") for row in rows)
+        fragments.store(rows)
+    return time.perf_counter() - start, triples
+
+
+def _assembled_header(pagination: dict[str, Any] | None) -> tuple[Any, str]:
+    from ckanext.amp.common import dcat_fragments
+    from ckanext.dcat.processors import RDFSerializer
+
+    serializer = RDFSerializer(profiles=["amp_dcat_ap_fr"])
+    catalogue = serializer.graph_from_catalog({})
+    if pagination:
+        serializer._add_pagination_triples(pagination)
+    return dcat_fragments.header_fragment(serializer.g), str(catalogue)
+
+
+def _assembled_pieces(ids: list[str], fmt: str, catalogue: str) -> Any:
+    """As amp_dcat's views read them: light rows, then bodies, by chunks."""
+    from ckanext.amp.common import dcat_fragments
+    from ckanext.amp.dcat import fragments
+
+    for offset in range(0, len(ids), 500):
+        chunk = ids[offset:offset + 500]
+        rows = fragments.light_rows(chunk)
+        texts = fragments.bodies(chunk, fmt)
+        for package_id in chunk:
+            yield dcat_fragments.link(catalogue, rows[package_id]["dataset_uri"], fmt)
+            yield texts[package_id]
+
+
+def assemble_pages(datasets: list[dict[str, Any]], fmt: str, page_size: int,
+                   triples: int) -> tuple[int, int]:
+    from ckan.plugins import toolkit
+    from ckanext.amp.common import dcat_fragments
+
+    site_url = toolkit.config.get("ckan.site_url")
+    ids = [d["id"] for d in datasets]
+    pages = (len(ids) + page_size - 1) // page_size
+    size = 0
+    for page in range(1, pages + 1):
+        header, catalogue = _assembled_header(
+            pagination_info(page, pages, len(ids), page_size, site_url))
+        chunk = ids[(page - 1) * page_size:page * page_size]
+        output = "".join(dcat_fragments.document(fmt, header,
+                                                 _assembled_pieces(chunk, fmt, catalogue)))
+        size += len(output.encode("utf-8"))
+    return size, triples + len(ids)
+
+
+def assemble_whole(datasets: list[dict[str, Any]], fmt: str, triples: int) -> tuple[int, int]:
+    """Streamed: the chunks are counted and dropped, as a WSGI server sends them."""
+    from ckanext.amp.common import dcat_fragments
+
+    header, catalogue = _assembled_header(None)
+    size = 0
+    for piece in dcat_fragments.document(fmt, header, _assembled_pieces(
+            [d["id"] for d in datasets], fmt, catalogue)):
+        size += len(piece.encode("utf-8"))
+    return size, triples + len(datasets)
+
+
 def _child(job: Callable[[], tuple[int, int]], memory: str, connection: Any) -> None:
     try:
         gc.collect()
@@ -317,21 +410,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=10000, help="datasets in the catalogue")
     parser.add_argument("--page-size", type=int, default=100)
-    parser.add_argument("--profiles", nargs="+", default=list(PROFILES), choices=PROFILES)
+    parser.add_argument("--profiles", nargs="+", default=list(PROFILES) + [ASSEMBLED],
+                        choices=list(PROFILES) + [ASSEMBLED],
+                        help=f"profiles computing the catalogue; {ASSEMBLED!r}: ours, assembled "
+                             "from the fragments stored beforehand")
     parser.add_argument("--formats", nargs="+", default=["turtle", "xml"],
                         help="formats of the whole catalogue (pages are always turtle)")
     parser.add_argument("--memory", choices=["rss", "tracemalloc"], default="rss",
                         help="peak RSS of a forked process (default) or tracemalloc peak")
     arguments = parser.parse_args()
 
-    load_ckan(" ".join(arguments.profiles))
+    computing = [p for p in arguments.profiles if p != ASSEMBLED]
+    load_ckan(" ".join(computing or ["amp_dcat_ap_fr"]))
     start = time.perf_counter()
     datasets = make_datasets(arguments.count)
     built = time.perf_counter() - start
     stub_lookups(datasets)
     # Warm the vocabularies and the scheming schema once, as a portal in use.
-    for profile in arguments.profiles:
+    for profile in computing:
         serialise_whole(profile, datasets[:20], "turtle")
+    fragment_triples = 0
+    if ASSEMBLED in arguments.profiles:
+        stored, fragment_triples = store_fragments(datasets)
+        print(f"fragments calculés et stockés (ce que font les hooks d'indexation) : "
+              f"{stored:.1f} s, {arguments.count / stored:,.0f} jeux/s, "
+              f"{fragment_triples:,} triplets")
 
     print(f"## catalogue de {arguments.count:,} jeux de données "
           f"({sum(len(d['resources']) for d in datasets):,} ressources, "
@@ -350,9 +453,19 @@ def main() -> None:
          lambda p: lambda: serialise_pages(p, datasets, "turtle", arguments.page_size))]
     for fmt in arguments.formats:
         scenarios.append(("entier", fmt, lambda p, f=fmt: lambda: serialise_whole(p, datasets, f)))
+    def run(profile: str, label: str, fmt: str, job: Callable[[str], Callable[[], tuple[int, int]]]):
+        if profile != ASSEMBLED:
+            return job(profile)
+        fragment_format = FRAGMENT_FORMATS[fmt]
+        if label == "entier":
+            return lambda: assemble_whole(datasets, fragment_format, fragment_triples)
+        return lambda: assemble_pages(datasets, fragment_format, arguments.page_size,
+                                      fragment_triples)
+
     for label, fmt, job in scenarios:
         for profile in arguments.profiles:
-            elapsed, size, triples, peak, error = measure(job(profile), arguments.memory)
+            elapsed, size, triples, peak, error = measure(run(profile, label, fmt, job),
+                                                          arguments.memory)
             if error:
                 print(f"{profile:16} {label:12} {fmt:7} ÉCHEC {error}")
                 continue

@@ -69,14 +69,18 @@ def vocabularies() -> Graph:
     return graph
 
 
-def validate(data: Graph, hvd: bool):
+def validate(data: Graph, hvd: bool, background: bool = True):
+    """SHACL validation of ``data``; ``background``: with the EU concept
+    schemes built from schemas/vocabularies as background data (without
+    it, the catalogue must describe its concepts itself)."""
     import pyshacl
 
     full = Graph()
     for triple in data:
         full.add(triple)
-    for triple in vocabularies():
-        full.add(triple)
+    if background:
+        for triple in vocabularies():
+            full.add(triple)
     conforms, report_graph, text = pyshacl.validate(
         full, shacl_graph=shapes(hvd), inference="none", allow_warnings=True,
         advanced=True, abort_on_first=False)

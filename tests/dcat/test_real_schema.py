@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, FOAF, PROV, RDF
+from rdflib.namespace import DCAT, FOAF, PROV, RDF, SKOS
 
 from ckan.tests import helpers
 from ckanext.dcat.processors import RDFSerializer
@@ -138,6 +138,14 @@ def test_demo_catalogue_has_zero_shacl_violations(app):
 
     conforms, report, text = h.validate(graph, hvd=False)
     assert h.violations(report) == [], text
+    # The shapes alone: the catalogue describes its themes, frequencies...
+    # as skos:Concepts of their schemes (no EU vocabularies as background).
+    conforms, report, text = h.validate(graph, hvd=False, background=False)
+    assert h.violations(report) == [], text
+    theme = next(graph.objects(None, DCAT.theme))
+    assert graph.value(theme, SKOS.inScheme) == URIRef(
+        "http://publications.europa.eu/resource/authority/data-theme")
+    assert graph.value(theme, SKOS.prefLabel)
 
     hvd = h.hvd_datasets_only(graph)
     assert list(hvd.subjects(RDF.type, DCAT.Dataset)), "the demo data has no HVD dataset"

@@ -407,6 +407,7 @@ def graph_from_dataset(
     if diffusion.Audience.EVERYONE not in diffusion.data_audience(dataset):
         redact_distributions(graph, dataset_ref, landing_page or dataset.get("url") or None)
     _type_objects(graph, dataset_ref)
+    describe_concepts(graph, dataset_ref)
     if categories:
         # HVD: every distribution carries the legislation too.
         for distribution in graph.objects(dataset_ref, DCAT.distribution):
@@ -497,6 +498,51 @@ def _add_licence(graph: Graph, dataset_ref: Any, dataset: Mapping[str, Any],
         for language, title in titles.items():
             if _text(title):
                 graph.add((licence, DCTERMS.title, Literal(_text(title), lang=language)))
+
+
+#: Controlled-vocabulary properties of a dataset (and of its distributions)
+#: and the vocabulary (schemas/vocabularies/) of their values.
+CONCEPT_PROPERTIES = ((DCAT.theme, "data-theme"), (DCTERMS.accrualPeriodicity, "frequency"),
+                      (DCTERMS.language, "language"), (DCTERMS.accessRights, "access-right"),
+                      (DCATAP.hvdCategory, "hvd-category"))
+DISTRIBUTION_CONCEPT_PROPERTIES = ((DCTERMS["format"], "file-type"),
+                                   (DCTERMS.language, "language"))
+
+
+def _describe_concept(graph: Graph, node: Any, vocabulary_name: str) -> None:
+    """``node`` (a URI of ``vocabulary_name``) as a ``skos:Concept`` of its
+    scheme with its labels, and the scheme as a titled ``skos:ConceptScheme``:
+    a validator given the DCAT-AP shapes alone, without the EU vocabularies
+    as background data, finds the classes it checks."""
+    if not isinstance(node, URIRef):
+        return
+    vocabulary = load_vocabulary(vocabulary_name)
+    entry = vocabulary.get(str(node))
+    scheme = vocabulary.header.get("scheme")
+    if entry is None or not scheme:
+        return
+    scheme_ref = URIRef(scheme)
+    graph.add((node, RDF.type, SKOS.Concept))
+    graph.add((node, SKOS.inScheme, scheme_ref))
+    for language in ("fr", "en"):
+        label = entry.labels.get(language)
+        if label:
+            graph.add((node, SKOS.prefLabel, Literal(label, lang=language)))
+    graph.add((scheme_ref, RDF.type, SKOS.ConceptScheme))
+    title = (vocabulary.header.get("title") or {}).get("en") or vocabulary_name
+    graph.add((scheme_ref, DCTERMS.title, Literal(title, lang="en")))
+
+
+def describe_concepts(graph: Graph, subject: Any,
+                      properties: Iterable[tuple[URIRef, str]] = CONCEPT_PROPERTIES) -> None:
+    """Describe the controlled-vocabulary values of ``subject`` (a dataset,
+    with its distributions, or the catalogue) with :func:`_describe_concept`."""
+    for predicate, name in properties:
+        for node in list(graph.objects(subject, predicate)):
+            _describe_concept(graph, node, name)
+    if properties is CONCEPT_PROPERTIES:
+        for distribution in list(graph.objects(subject, DCAT.distribution)):
+            describe_concepts(graph, distribution, DISTRIBUTION_CONCEPT_PROPERTIES)
 
 
 RDFS_RESOURCE = URIRef("http://www.w3.org/2000/01/rdf-schema#Resource")
@@ -742,5 +788,6 @@ def graph_from_catalog(graph: Graph, catalog_ref: Any, catalog: Mapping[str, Any
                 graph.add((URIRef(entry.uri), RDF.type, DCTERMS.LinguisticSystem))
     for page in graph.objects(catalog_ref, FOAF.homepage):
         graph.add((page, RDF.type, FOAF.Document))
+    describe_concepts(graph, catalog_ref, ((DCTERMS.language, "language"),))
     if (catalog_ref, DCTERMS.description, None) not in graph:
         graph.add((catalog_ref, DCTERMS.description, Literal(site_title or "MData")))

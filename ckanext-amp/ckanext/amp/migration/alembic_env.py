@@ -8,6 +8,7 @@ environment into each folder).
 from __future__ import annotations
 
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -32,3 +33,19 @@ def run(name: str) -> None:
                           version_table=version_table)
         with context.begin_transaction():
             context.run_migrations()
+
+
+def upgrade_to_head(name: str, engine) -> None:
+    """Apply the migrations of the plugin whose folder is ``name`` to the
+    database of ``engine`` (a SQLAlchemy engine), as ``ckan db upgrade -p
+    name`` does: for the plugins whose tables hold derived data and that
+    create them when they find them missing."""
+    from alembic import command
+    from alembic.config import Config
+
+    folder = Path(__file__).resolve().parent / name
+    config = Config(str(folder / "alembic.ini"))
+    config.set_main_option("script_location", str(folder))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(config, "head")

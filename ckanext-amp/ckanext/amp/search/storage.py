@@ -25,12 +25,7 @@ def is_missing_schema(error: BaseException) -> bool:
 
 def upgrade(engine: sa.engine.Engine) -> None:
     """Apply the amp_search migrations to the engine's database (idempotent)."""
-    from alembic import command
-    from alembic.config import Config
+    from ckanext.amp.migration.alembic_env import upgrade_to_head
 
-    config = Config(str(MIGRATIONS / "alembic.ini"))
-    config.set_main_option("script_location", str(MIGRATIONS))
-    url = engine.url.render_as_string(hide_password=False)
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     log.warning("amp_search: index tables missing, applying the amp_search migrations")
-    command.upgrade(config, "head")
+    upgrade_to_head(MIGRATIONS.name, engine)
