@@ -402,6 +402,7 @@ def run_lots(lots: int, ini_path: Path, options: list[str], env: dict, services,
     files = [(path, path.stat().st_size) for path in shards.test_files(Path("tests"))]
     plan = shards.plan(files, lots, shards.load_times(Path(shards.TIMES_FILE)))
     artifacts = artifacts_dir()
+    artifacts.mkdir(parents=True, exist_ok=True)  # a fresh clone has none yet
     procs, logs = [], []
     for lot in plan:
         lot_env = dict(env, PYTHONUNBUFFERED="1")  # its log is read while it runs
