@@ -117,11 +117,16 @@ def test_the_list_and_its_filters(portal, conventions, page, screenshot):
     page.locator("#field-party").select_option(label=ORGANIZATIONS["symcrau"][0])
     page.locator("#field-kind").select_option(label="Échange de données")
     page.locator(".secondary form button[type=submit]").click()
+    # The rows are read once the filtered page is there (not the previous one).
+    expect(page).to_have_url(re.compile(r"kind=data_exchange"))
+    page.wait_for_load_state()
     assert rows(page) == [REFERENCE]
     page.locator("#field-party").select_option("")
     page.locator("#field-kind").select_option("")
     page.fill("#field-q", "Observatoire")
     page.locator(".secondary form button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"q=Observatoire"))
+    page.wait_for_load_state()
     assert rows(page) == ["REGION-AMP-2019"]
     ckan_ready(page)
     screenshot("2-list-filtered")
