@@ -128,12 +128,7 @@ def main() -> None:
         portal = Portal(base / "home")
         try:
             started = time.monotonic()
-            portal.start_services()
-            portal.run_ckan(["amp", "demo", "load", "--organizations-only"],
-                            "amp demo load --organizations-only")
-            portal.run_ckan(["amp", "conventions", "load"], "amp conventions load")
-            portal.run_ckan(["amp", "demo", "load"], "amp demo load")
-            token = portal.token()
+            token = portal.prepare()
             portal.serve("gunicorn", workers=workers)
             load(portal, arguments.datasets, token)
             pages = max(1, -(-arguments.datasets // PAGE))

@@ -103,6 +103,16 @@ class Portal:
         self.run_ckan = make_ckan_runner(self.ini, self.env, settings.logs / "setup.log")
         migrations.upgrade(self.ini, self.services.sqlalchemy_url, self.run_ckan)
 
+    def prepare(self) -> str:
+        """Servers, migrations and the demo data, as the first `make run`
+        does; returns a sysadmin's API token."""
+        self.start_services()
+        self.run_ckan(["amp", "demo", "load", "--organizations-only"],
+                      "amp demo load --organizations-only")
+        self.run_ckan(["amp", "conventions", "load"], "amp conventions load")
+        self.run_ckan(["amp", "demo", "load"], "amp demo load")
+        return self.token()
+
     def token(self) -> str:
         self.run_ckan(["sysadmin", "add", "admin", "email=admin@bench.invalid",
                        "password=" + "Bench-" + os.urandom(8).hex()], "sysadmin add admin",
@@ -315,13 +325,7 @@ def main() -> None:
         portal = Portal(base / "home")
         try:
             started = time.monotonic()
-            portal.start_services()
-            # The demo data, as the first `make run` loads it.
-            portal.run_ckan(["amp", "demo", "load", "--organizations-only"],
-                            "amp demo load --organizations-only")
-            portal.run_ckan(["amp", "conventions", "load"], "amp conventions load")
-            portal.run_ckan(["amp", "demo", "load"], "amp demo load")
-            token = portal.token()
+            token = portal.prepare()
             portal.serve("gunicorn", workers=4)
             names = load(portal, arguments.datasets, token)
             organisations = [f"bench-organisation-{n:02d}" for n in range(ORGANISATIONS)]
