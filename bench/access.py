@@ -506,6 +506,7 @@ def main() -> None:
     arguments = parser.parse_args()
 
     from ckanext.amp.stack import migrations, services
+    from ckanext.amp.stack.cli import make_ckan_runner
 
     with folder(arguments.keep) as directory:
         running = services.start_services(directory, database=DATABASE)
@@ -525,13 +526,8 @@ def main() -> None:
                 # stopped half-way leaves nothing behind).
                 services.drop_database(running.admin_url, DATABASE)
                 services.ensure_database(running.admin_url, DATABASE)
-                ckan = str(Path(sys.executable).parent / "ckan")
-
-                def run_ckan(args: list[str], label: str) -> None:
-                    subprocess.run([ckan, "-c", str(INI), *args], env=env, check=True,
-                                   capture_output=True, cwd=ROOT)
-
-                migrations.upgrade(INI, running.sqlalchemy_url, run_ckan)
+                migrations.upgrade(INI, running.sqlalchemy_url,
+                                   make_ckan_runner(INI, env, directory / "setup.log"))
                 subprocess.run([sys.executable, __file__, "--build", str(arguments.count),
                                 str(state_path)], env=env, check=True, cwd=ROOT)
                 state = json.loads(state_path.read_text())

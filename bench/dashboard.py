@@ -250,6 +250,7 @@ def main() -> None:
     arguments = parser.parse_args()
 
     from ckanext.amp.stack import migrations, services
+    from ckanext.amp.stack.cli import make_ckan_runner
 
     with tempfile.TemporaryDirectory(prefix="amp-bench-dashboard-") as name:
         directory = Path(name)
@@ -260,13 +261,8 @@ def main() -> None:
                        CKAN_STORAGE_PATH=str(directory / "storage"))
             env.pop("CKAN_INI", None)
             (directory / "storage").mkdir(exist_ok=True)
-            ckan = str(Path(sys.executable).parent / "ckan")
-
-            def run_ckan(args: list[str], label: str) -> None:
-                subprocess.run([ckan, "-c", str(INI), *args], env=env, check=True,
-                               capture_output=True, cwd=ROOT)
-
-            migrations.upgrade(INI, running.sqlalchemy_url, run_ckan)
+            migrations.upgrade(INI, running.sqlalchemy_url,
+                               make_ckan_runner(INI, env, directory / "setup.log"))
             subprocess.run([sys.executable, __file__, "--run", str(arguments.count),
                             str(arguments.repeat), arguments.cprofile], env=env, check=True,
                            cwd=ROOT)
