@@ -394,13 +394,28 @@ def _child(job: Callable[[], tuple[int, int]], memory: str, connection: Any) -> 
         connection.close()
 
 
-def measure(job: Callable[[], tuple[int, int]], memory: str) -> tuple[float, int, int, int, str | None]:
-    """Run ``job`` in a forked process of its own: time, output size, triples, peak."""
+class TimeLimit(Exception):
+    """The measurement was stopped after ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def measure(job: Callable[[], tuple[int, int]], memory: str,
+            time_limit: float | None = None) -> tuple[float, int, int, int, str | None]:
+    """Run ``job`` in a forked process of its own: time, output size, triples,
+    peak. Past ``time_limit`` seconds the process is killed (TimeLimit)."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(job, memory, sender))
+    started = time.perf_counter()
     process.start()
     sender.close()
+    if time_limit is not None and not receiver.poll(time_limit):
+        process.kill()
+        process.join()
+        raise TimeLimit(time.perf_counter() - started)
     result = receiver.recv()
     process.join()
     return result
@@ -418,6 +433,9 @@ def main() -> None:
                         help="formats of the whole catalogue (pages are always turtle)")
     parser.add_argument("--memory", choices=["rss", "tracemalloc"], default="rss",
                         help="peak RSS of a forked process (default) or tracemalloc peak")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="stop a measurement after SECONDS and print it as a lower "
+                             "bound (\"> SECONDS\"), e.g. stock's whole 10,000-dataset catalogue")
     arguments = parser.parse_args()
 
     computing = [p for p in arguments.profiles if p != ASSEMBLED]
@@ -464,8 +482,14 @@ def main() -> None:
 
     for label, fmt, job in scenarios:
         for profile in arguments.profiles:
-            elapsed, size, triples, peak, error = measure(run(profile, label, fmt, job),
-                                                          arguments.memory)
+            try:
+                elapsed, size, triples, peak, error = measure(
+                    run(profile, label, fmt, job), arguments.memory, arguments.time_limit)
+            except TimeLimit as stopped:
+                print(f"{profile:16} {label:12} {fmt:7} {'>' + format(stopped.seconds, '.0f'):>8} "
+                      f"{'<' + format(arguments.count / stopped.seconds, ',.0f'):>8} "
+                      f"(arrêté après {stopped.seconds:.0f} s, --time-limit)", flush=True)
+                continue
             if error:
                 print(f"{profile:16} {label:12} {fmt:7} ÉCHEC {error}")
                 continue

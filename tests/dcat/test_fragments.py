@@ -14,9 +14,11 @@ real CKAN, the real schema and the demo data:
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
@@ -305,3 +307,40 @@ def test_a_missing_or_outdated_fragment_is_computed_when_needed(app, org):
         text = _get(app, "/catalog.ttl").body
         assert "http://autre.example.org/dataset/" in text
         assert fragments.light_rows([dataset["id"]])[dataset["id"]]["context_key"] == key
+
+
+def test_the_fragments_command_brings_every_fragment_up_to_date_without_a_reindex(app, org):
+    from click.testing import CliRunner
+
+    from ckanext.amp.dcat import cli
+
+    kept, missing, outdated = (_dataset(org, name)["id"] for name in ("garde", "manquant",
+                                                                       "perime"))
+    fragments.forget([missing])
+    fragments.store([dict(fragments.row_for(helpers.call_action("package_show", id=kept)),
+                          package_id="disparu-0000")])  # a dataset that is gone
+    with helpers.changed_config("ckan.site_url", "http://autre.example.org"):
+        key = fragments.context_key()
+        fragments.store([fragments.row_for(helpers.call_action("package_show", id=outdated),
+                                           key)])
+        fragments.store([fragments.row_for(helpers.call_action("package_show", id=kept),
+                                           key)])
+    # ``outdated`` and ``kept`` now hold another site's key: both are stale here.
+    with app.flask_app.test_request_context():
+        result = CliRunner().invoke(cli.dcat, ["fragments", "--chunk", "2"])
+    assert result.exit_code == 0, result.output
+    # Removed: "disparu-0000", and rows earlier tests' datasets left (clean_db
+    # drops CKAN's tables, not this one), as a purged dataset's would be.
+    assert re.search(r"3 calculé\(s\), 0 déjà à jour, [1-9]\d* supprimé\(s\)",
+                     result.output), result.output
+    assert "3 / 3 jeux de données" in result.output
+    stored = fragments._run(lambda connection: connection.execute(
+        sa.select(fragments.table.c.package_id)).scalars().all())
+    assert set(stored) == {kept, missing, outdated}
+    rows = fragments.light_rows(stored)
+    assert {row["context_key"] for row in rows.values()} == {fragments.context_key()}
+    with app.flask_app.test_request_context():
+        again = CliRunner().invoke(cli.dcat, ["fragments"])
+        forced = CliRunner().invoke(cli.dcat, ["fragments", "--force"])
+    assert "0 calculé(s), 3 déjà à jour, 0 supprimé(s)" in again.output, again.output
+    assert "3 calculé(s), 0 déjà à jour" in forced.output, forced.output

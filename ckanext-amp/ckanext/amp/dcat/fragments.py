@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from ckan import model
@@ -316,18 +316,52 @@ def ensure_fresh(items: Sequence[Mapping[str, Any]], key: str) -> dict[str, dict
     late = [item for item in items
             if not is_fresh(rows.get(item["id"]), key, item.get("metadata_modified"))]
     if late:
-        fresh = []
-        for item in late:
-            try:
-                dataset = toolkit.get_action("package_show")(
-                    {"ignore_auth": True, "use_cache": False}, {"id": item["id"]})
-            except toolkit.ObjectNotFound:
-                continue
-            fresh.append(row_for(dataset, key))
+        fresh = _computed(late, key)
         store(fresh)
         for row in fresh:
             rows[row["package_id"]] = {k: v for k, v in row.items() if k not in BODIES}
     return rows
+
+
+def _computed(items: Sequence[Mapping[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Rows computed from ``package_show`` (a dataset gone meanwhile: none)."""
+    rows = []
+    for item in items:
+        try:
+            dataset = toolkit.get_action("package_show")(
+                {"ignore_auth": True, "use_cache": False}, {"id": item["id"]})
+        except toolkit.ObjectNotFound:
+            continue
+        rows.append(row_for(dataset, key))
+    return rows
+
+
+def refresh_all(force: bool = False, chunk: int = 200,
+                progress: Optional[Callable[[int, int, int], None]] = None) -> dict[str, int]:
+    """Bring every dataset's fragment up to date without a reindex (``ckan
+    amp dcat fragments``): the missing and stale ones, or every one with
+    ``force``; the rows of datasets that are gone (or deleted) are removed."""
+    query = (model.Session.query(model.Package.id, model.Package.metadata_modified)
+             .filter(model.Package.state == "active")
+             .filter(model.Package.type != "harvest").order_by(model.Package.id))
+    items = [{"id": row.id, "metadata_modified": row.metadata_modified} for row in query]
+    model.Session.remove()
+    key = context_key()
+    computed = 0
+    for start in range(0, len(items), chunk):
+        part = items[start:start + chunk]
+        rows = {} if force else light_rows([item["id"] for item in part])
+        late = [item for item in part
+                if not is_fresh(rows.get(item["id"]), key, item["metadata_modified"])]
+        store(_computed(late, key))
+        computed += len(late)
+        if progress is not None:
+            progress(start + len(part), len(items), computed)
+    wanted = {item["id"] for item in items}
+    stored = _run(lambda connection: connection.execute(sa.select(table.c.package_id)).scalars().all())
+    gone = [package_id for package_id in stored if package_id not in wanted]
+    forget(gone)
+    return {"computed": computed, "fresh": len(items) - computed, "removed": len(gone)}
 
 
 def latest_update() -> Optional[dt.datetime]:

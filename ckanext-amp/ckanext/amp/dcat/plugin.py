@@ -6,13 +6,14 @@ from typing import Any
 import ckan.plugins as plugins
 import ckan.plugins.toolkit as toolkit
 
-from ckanext.amp.dcat import fragments
+from ckanext.amp.dcat import admission, cli, fragments
 from ckanext.amp.dcat.logic import action, auth
 from ckanext.amp.dcat.views import get_blueprints, replace_dcat_views
 from ckanext.amp.translation import SharedCatalogue
 
 
 @toolkit.blanket.config_declarations
+@toolkit.blanket.cli(cli.get_commands)
 @toolkit.blanket.auth_functions(lambda: {"amp_catalogue_csv": auth.amp_catalogue_csv})
 @toolkit.blanket.blueprints(get_blueprints)
 class AmpDcatPlugin(SharedCatalogue, plugins.SingletonPlugin):
@@ -56,6 +57,7 @@ class AmpDcatPlugin(SharedCatalogue, plugins.SingletonPlugin):
         if getattr(entity, "is_organization", False):
             fragments.mark_organisation_stale(entity.id)
 
-    # IMiddleware: the RDF documents are assembled from the fragments.
+    # IMiddleware: the RDF documents are assembled from the fragments, and
+    # catalogue reads are admitted a few at a time (dcat/admission.py).
     def make_middleware(self, app: Any, config: Any) -> Any:
-        return replace_dcat_views(app)
+        return admission.install(replace_dcat_views(app))
