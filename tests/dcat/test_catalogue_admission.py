@@ -138,3 +138,10 @@ def test_the_cap_follows_the_machine_when_not_set():
 ])
 def test_which_requests_are_catalogue_reads(method, path, capped):
     assert admission.is_catalogue_read({"REQUEST_METHOD": method, "PATH_INFO": path}) is capped
+
+
+def test_a_response_dropped_unread_gives_its_slot_back(app, slots, dataset):
+    response = app.get("/catalog.ttl")
+    assert response.status_code == 200 and slots.busy() == 1  # not read yet
+    del response
+    assert slots.busy() == 0

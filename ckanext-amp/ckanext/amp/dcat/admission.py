@@ -147,7 +147,9 @@ def slots_from_config() -> Slots:
 
 class _Released:
     """The response's body; the slot is given back when the body is done
-    (read to the end, or closed by the server), whichever comes first."""
+    (read to the end, or closed by the server), whichever comes first, or
+    at the latest when the body is dropped unread (a WSGI server always
+    closes it; a test client may not)."""
 
     def __init__(self, body: Iterable[bytes], release: Callable[[], None]) -> None:
         self._body, self._release = body, release
@@ -166,8 +168,11 @@ class _Released:
         finally:
             self._done()
 
+    def __del__(self) -> None:
+        self._done()
+
     def _done(self) -> None:
-        release, self._release = self._release, None
+        release, self._release = getattr(self, "_release", None), None
         if release is not None:
             release()
 
