@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from ckanext.amp.common.conventions import add_months
 
-from support.browser import assert_french, login
+from support.browser import assert_french, login, screenshot_dir
 from support.data import PARTNER_ORGANIZATIONS, symcrau_convention
 
 TODAY = dt.date.today()
@@ -87,7 +87,7 @@ def test_admin_reads_the_conventions_tab(portal, admin, page, screenshot):
         return chart.data.datasets.map(d => [d.label, d.data.reduce((a, b) => a + b, 0)]);
     }""")
     assert legend == [["Attendues", 11], ["Reçues", 6]]   # 10 monthly + 1 half-yearly
-    probes = page.locator("tr[data-item='SYMCRAU-AMP-2025/piezometrie-sondes']")
+    probes = page.locator(".amp-delivery-items tr[data-item='SYMCRAU-AMP-2025/piezometrie-sondes']")
     expect(probes).to_have_attribute("data-expected", "10")
     expect(probes).to_have_attribute("data-received", "6")
     late = page.locator(".amp-late-deliveries tbody tr")
@@ -96,9 +96,8 @@ def test_admin_reads_the_conventions_tab(portal, admin, page, screenshot):
     expect(page.locator(".amp-pending-requests")).to_contain_text("Volumes d’eau distribués")
     expect(page.locator(".amp-pending-requests")).to_contain_text("Jeanne Martin")
     screenshot("conventions")
-    page.locator("#amp-deliveries-chart").screenshot(
-        path=str(screenshot("conventions-page", full_page=False).with_name(
-            "test_conventions_dashboard_browser__plot.png")))
+    page.locator(".amp-chart").screenshot(
+        path=str(screenshot_dir() / "test_conventions_dashboard_browser__plot.png"))
     assert_french(page, "[role=main]", ignore=["SYMCRAU", "AMP", "Crau", "CSV"])
 
     link = page.locator("a", has_text="Télécharger en CSV").get_attribute("href")
