@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from ckanext.amp.common.conventions import add_months
 
-from support.browser import assert_french, login, screenshot_dir
+from support.browser import assert_french, canvas_colours, login, screenshot_dir
 from support.data import PARTNER_ORGANIZATIONS, symcrau_convention
 
 TODAY = dt.date.today()
@@ -58,20 +58,6 @@ def admin(portal):
         "undertaking_sha256": undertaking["sha256"]},
         user=requester)
     return user
-
-
-def canvas_colours(page, selector: str) -> int:
-    """How many distinct colours the canvas holds (1: blank)."""
-    return page.evaluate("""(selector) => {
-        const canvas = document.querySelector(selector);
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        const colours = new Set();
-        for (let i = 0; i < data.length; i += 4 * 5) {
-            colours.add(data[i] + ',' + data[i + 1] + ',' + data[i + 2] + ',' + data[i + 3]);
-            if (colours.size > 80) break;
-        }
-        return colours.size;
-    }""", selector)
 
 
 def test_admin_reads_the_conventions_tab(portal, admin, page, screenshot):

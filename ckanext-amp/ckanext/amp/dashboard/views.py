@@ -101,8 +101,10 @@ def conventions() -> str:
     chart = json.dumps({
         "kind": "series", "labels": labels, "title": toolkit._("Deliveries per month"),
         "axis": toolkit._("Deliveries"),
-        "series": [{"label": toolkit._("Expected"), "values": [m["expected"] for m in figures["months"]]},
-                   {"label": toolkit._("Received"), "values": [m["received"] for m in figures["months"]]}],
+        "series": [{"label": toolkit._("Expected"),
+                    "values": [m["expected"] for m in figures["months"]]},
+                   {"label": toolkit._("Received"),
+                    "values": [m["received"] for m in figures["months"]]}],
     }, ensure_ascii=False)
     return toolkit.render("amp/dashboard/conventions.html", {
         "figures": figures, "wanted": wanted, "organizations": organizations,
