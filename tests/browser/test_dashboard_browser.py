@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from support.browser import assert_french, login
+from support.browser import canvas_colours as canvas_has_drawing
 
 FREQ = "http://publications.europa.eu/resource/authority/frequency/"
 
@@ -32,20 +33,6 @@ def editor(portal):
         portal.create_dataset(organization, name=name, title=name.replace("-", " ").capitalize(),
                               frequency=FREQ + frequency, modified=modified, **extra)
     return user
-
-
-def canvas_has_drawing(page, selector: str) -> int:
-    """How many distinct colours the canvas holds (1: blank)."""
-    return page.evaluate("""(selector) => {
-        const canvas = document.querySelector(selector);
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        const colours = new Set();
-        for (let i = 0; i < data.length; i += 4 * 7) {
-            colours.add(data[i] + ',' + data[i + 1] + ',' + data[i + 2] + ',' + data[i + 3]);
-            if (colours.size > 50) break;
-        }
-        return colours.size;
-    }""", selector)
 
 
 def test_home_page_and_dataset_list(portal, editor, page, screenshot):

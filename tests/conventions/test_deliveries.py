@@ -3,6 +3,8 @@ item feeds is recorded against the item; ``amp_delivery_list`` answers
 "what did SYMCRAU send this year, what is late"."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from freezegun import freeze_time
 
@@ -94,8 +96,9 @@ def test_who_records_and_who_reads_deliveries(symcrau, people):
                 item="volumes-captages")
     with pytest.raises(toolkit.NotAuthorized):
         as_user(people["region_admin"], "amp_delivery_list", convention="SYMCRAU-AMP-2025")
-    assert as_user(people["region_admin"], "amp_delivery_list") == {
-        "deliveries": [], "items": [], "late": []}
+    answer = as_user(people["region_admin"], "amp_delivery_list")
+    assert answer == {"deliveries": [], "items": [], "late": [], "on": answer["on"]}
+    assert dt.date.fromisoformat(answer["on"])
 
 
 @freeze_time("2026-06-01")
@@ -117,6 +120,8 @@ def test_what_did_symcrau_send_this_year_and_what_is_late(symcrau, people, sysad
         {"due": "2025-09-10", "status": "received", "received": "2025-09-01"},
         {"due": "2026-03-10", "status": "received", "received": "2026-03-01"},
     ]
+    assert volumes["counts"] == {"received": 2, "received_late": 0, "late": 0, "due": 0,
+                                 "pending": 0, "expected": 2, "delivered": 2}
     assert volumes["next_due"] == "2026-09-10"
     assert mine["late"] == []
     with pytest.raises(toolkit.ValidationError):

@@ -189,3 +189,18 @@ def assert_french(page: Page, selector: str = ".main", ignore: Iterable[str] = (
     found = english_words(text, ignore)
     assert not found, (f"English left untranslated on {page.url} ({selector}): "
                        f"{', '.join(found)}\n--- text ---\n{text[:3000]}")
+
+
+def canvas_colours(page: Page, selector: str) -> int:
+    """How many distinct colours the canvas ``selector`` holds (1: blank,
+    a plot drawn holds many): the dashboards' plots are checked with it."""
+    return page.evaluate("""(selector) => {
+        const canvas = document.querySelector(selector);
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        const colours = new Set();
+        for (let i = 0; i < data.length; i += 4 * 7) {
+            colours.add(data[i] + ',' + data[i + 1] + ',' + data[i + 2] + ',' + data[i + 3]);
+            if (colours.size > 50) break;
+        }
+        return colours.size;
+    }""", selector)

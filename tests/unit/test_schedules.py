@@ -152,3 +152,22 @@ def test_no_schedule_without_a_period_or_a_start(periodicity, start):
     assert result.kind == "unscheduled"
     assert result.expected == () and result.late == ()
     assert result.extra == (D(2025, 6, 1),)
+
+
+def test_tally_counts_each_status_and_the_two_sums():
+    counts = schedules.tally(["received", "received_late", "late", "late", "due", "pending"])
+    assert counts == {"received": 1, "received_late": 1, "late": 2, "due": 1, "pending": 1,
+                      "expected": 5, "delivered": 2}
+    assert schedules.tally([]) == dict.fromkeys(
+        ("received", "received_late", "late", "due", "pending", "expected", "delivered"), 0)
+    with pytest.raises(ValueError):
+        schedules.tally(["lost"])
+
+
+def test_tally_of_a_report_agrees_with_its_late_deliveries():
+    found = report("QUARTERLY", dt.date(2025, 1, 1), dt.date(2026, 1, 20),
+                   [dt.date(2025, 3, 20), dt.date(2025, 8, 1)], tolerance_days=30)
+    counts = schedules.tally(e.status for e in found.expected)
+    assert counts["expected"] == len(found.expected) == 4
+    assert counts["late"] == len(found.late) == 1          # 2025-10-01
+    assert (counts["received"], counts["received_late"], counts["due"]) == (1, 1, 1)

@@ -59,6 +59,7 @@ __all__ = [
     "Terms",
     "add_months",
     "check_dates",
+    "days_to_end",
     "evaluate",
     "unrecorded_tacit_renewals",
     "validate_terms",
@@ -549,3 +550,21 @@ def unrecorded_tacit_renewals(terms: Terms, events: Sequence[Event], on: dt.date
     recorded = {calendar_.first_on_or_after(event.date)
                 for event in events if event.kind == "renewed" and event.date >= lifecycle.notified}
     return [day for k, day in enumerate(lifecycle.renewal_dates, start=1) if k not in recorded]
+
+
+#: States in which a convention's coming end is worth telling its parties
+#: (in force, or suspended: its calendar keeps running).
+RUNNING_STATES = frozenset({"active", "suspended"})
+
+
+def days_to_end(state: str, end_date: Optional[dt.date], on: dt.date,
+                within: int) -> Optional[int]:
+    """Days left on ``on`` before a running convention's last day in force
+    ``end_date`` (0: it ends that day), when it is at most ``within`` days
+    away; ``None`` for a convention with no known end, not running (draft,
+    expired, terminated) or ending later. The daily check's reminder and
+    the stewards' dashboard both ask this."""
+    if end_date is None or state not in RUNNING_STATES:
+        return None
+    days = (end_date - on).days
+    return days if 0 <= days <= within else None

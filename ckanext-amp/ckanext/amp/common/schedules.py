@@ -32,6 +32,7 @@ __all__ = [
     "due_dates",
     "frequency_code",
     "report",
+    "tally",
 ]
 
 #: EU frequency code -> (months, days) of one period.
@@ -198,3 +199,18 @@ def report(periodicity: Optional[str], start: Optional[dt.date], on: dt.date,
     following = _next_due(code, start, on, end, skipped)
     return Report(on=on, kind="periodic", expected=tuple(expected), extra=tuple(extra),
                   next_due=following)
+
+
+def tally(statuses: Iterable[str]) -> dict[str, int]:
+    """How many expected deliveries are in each of :data:`STATUSES`, and
+    two sums: ``expected``, those whose time has come (every status but
+    ``pending``: a one-off delivery not yet due), and ``delivered``, those
+    settled by a delivery (``received`` on time or ``received_late``)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for status in statuses:
+        if status not in counts:
+            raise ValueError(f"unknown status of an expected delivery: {status!r}")
+        counts[status] += 1
+    counts["expected"] = sum(n for status, n in counts.items() if status != "pending")
+    counts["delivered"] = counts["received"] + counts["received_late"]
+    return counts

@@ -83,10 +83,9 @@ def _remind_end(convention: Mapping[str, Any], row_id: str, on: dt.date,
                 admins: Sequence[model.User], user: str, report: Report) -> None:
     status = convention["status"]
     end = status.get("end_date")
-    if not end or status["state"] not in ("active", "suspended"):
-        return
-    days = (dt.date.fromisoformat(end) - on).days
-    if days < 0 or days > reminder_days():
+    days = lifecycle.days_to_end(status["state"], dt.date.fromisoformat(end) if end else None,
+                                 on, reminder_days())
+    if days is None:
         return
     if any(event["kind"] == "end_reminder" and (event.get("data") or {}).get("end_date") == end
            for event in convention["events"]):

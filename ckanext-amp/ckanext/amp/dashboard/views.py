@@ -6,7 +6,9 @@ CSRF check covers POST forms; there is none here)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -86,11 +88,45 @@ def quality_csv() -> Response:
     return _csv(rows, "qualite.csv")
 
 
+def _month_label(month: str) -> str:
+    """``2026-03`` -> « mars 2026 » in the page's language."""
+    from flask_babel import format_date
+
+    return format_date(dt.date(int(month[:4]), int(month[5:7]), 1), "MMM yyyy")
+
+
+def conventions() -> str:
+    figures, wanted, organizations = _call("amp_dashboard_conventions")
+    labels = [_month_label(m["month"]) for m in figures["months"]]
+    chart = json.dumps({
+        "kind": "series", "labels": labels, "title": toolkit._("Deliveries per month"),
+        "axis": toolkit._("Deliveries"),
+        "series": [{"label": toolkit._("Expected"),
+                    "values": [m["expected"] for m in figures["months"]]},
+                   {"label": toolkit._("Received"),
+                    "values": [m["received"] for m in figures["months"]]}],
+    }, ensure_ascii=False)
+    return toolkit.render("amp/dashboard/conventions.html", {
+        "figures": figures, "wanted": wanted, "organizations": organizations,
+        "chart": chart, "month_rows": [dict(m, label=label)
+                                       for m, label in zip(figures["months"], labels)]})
+
+
+def conventions_csv() -> Response:
+    figures, _wanted, _orgs = _call("amp_dashboard_conventions")
+    rows: list[list[Any]] = [[toolkit._("Month"), toolkit._("Expected"), toolkit._("Received")]]
+    rows += [[m["month"], m["expected"], m["received"]] for m in figures["months"]]
+    return _csv(rows, "livraisons.csv")
+
+
 dashboards.add_url_rule("/", view_func=index, endpoint="index")
 dashboards.add_url_rule("/freshness", view_func=freshness, endpoint="freshness")
 dashboards.add_url_rule("/freshness.csv", view_func=freshness_csv, endpoint="freshness_csv")
 dashboards.add_url_rule("/quality", view_func=quality, endpoint="quality")
 dashboards.add_url_rule("/quality.csv", view_func=quality_csv, endpoint="quality_csv")
+dashboards.add_url_rule("/conventions", view_func=conventions, endpoint="conventions")
+dashboards.add_url_rule("/conventions.csv", view_func=conventions_csv,
+                        endpoint="conventions_csv")
 
 
 def get_blueprints() -> list[Blueprint]:

@@ -711,9 +711,13 @@ def amp_delivery_list(context, data_dict):
         resource_id, file_name, url, recorded_by, harvest_job_id, status,
         note}], items: [{convention, key, title, provider, recipient,
         periodicity, schedule: periodic|one_off|unscheduled, expected:
-        [{due, status, received}], next_due, late: [due dates]}], late:
-        [{convention, item, title, provider, due}]}``; expected deliveries
-        are those due between ``since`` and ``until`` (or today)
+        [{due, status, received}], counts, next_due, late: [due dates]}],
+        late: [{convention, item, title, provider, due}], on}``; expected
+        deliveries are those due between ``since`` and ``until`` (or
+        ``on``, today); ``counts`` is :func:`schedules.tally` of their
+        statuses (``received``, ``received_late``, ``late``, ``due``,
+        ``pending``, ``expected``, ``delivered``); ``on`` is the day the
+        schedules were computed for (``until`` or today, ``YYYY-MM-DD``)
     :rtype: dict
     """
     toolkit.check_access("amp_delivery_list", context, data_dict)
@@ -737,7 +741,8 @@ def amp_delivery_list(context, data_dict):
     rows = [row for row in rows if auth.can_read(context, row["id"])]
     conventions = convention_dicts(rows, on)
     all_deliveries = records.deliveries([row["id"] for row in rows])
-    result: dict[str, list] = {"deliveries": [], "items": [], "late": []}
+    result: dict[str, Any] = {"deliveries": [], "items": [], "late": [],
+                              "on": _iso(until or on)}
     for convention in conventions:
         items = [item for item in convention["items"]
                  if (not data_dict.get("item") or data_dict["item"] in (item["key"], item["id"]))
@@ -768,6 +773,7 @@ def amp_delivery_list(context, data_dict):
                 "title": item["title"], "provider": item["provider"],
                 "recipient": item["recipient"], "periodicity": item["periodicity"],
                 "schedule": report.kind, "expected": [_expectation(e) for e in expected],
+                "counts": schedules.tally(e.status for e in expected),
                 "next_due": _iso(report.next_due), "late": [_iso(e.due) for e in late]})
             for expectation in late:
                 result["late"].append({"convention": convention["reference"],

@@ -1,7 +1,9 @@
 /* amp_dashboard: draws the dashboards' plots with Chart.js.
  *
  * Each <canvas data-amp-chart="{kind, labels, values, title, axis}"> becomes
- * a bar chart. Readable without colour: every bar has a hatch pattern of
+ * a bar chart; with "series": [{label, values}] instead of "values", a bar
+ * chart of several series side by side, each with its own hatch pattern and
+ * a legend. Readable without colour: every bar has a hatch pattern of
  * its own (or, for a histogram, one pattern with shades) and its value
  * written above it; the table under the plot holds the same numbers.
  * The canvas gets data-amp-chart-ready="1" once drawn.
@@ -11,6 +13,9 @@
 
   var COLOURS = ['#1b7837', '#e08214', '#b35806', '#7f3b08', '#2166ac', '#878787', '#4d4d4d'];
   var SHAPES = ['solid', 'diagonal', 'cross', 'dots', 'horizontal', 'vertical', 'zigzag'];
+  /* Series side by side: hatched light bars, then plain dark ones. */
+  var SERIES_COLOURS = ['#8fb8d8', '#00558c', '#e08214', '#4d4d4d'];
+  var SERIES_SHAPES = ['diagonal', 'solid', 'dots', 'cross'];
 
   function pattern(colour, shape) {
     var size = 10;
@@ -68,8 +73,10 @@
       ctx.font = 'bold 12px sans-serif';
       ctx.textAlign = 'center';
       ctx.textBaseline = 'bottom';
-      chart.getDatasetMeta(0).data.forEach(function (bar, index) {
-        ctx.fillText(String(chart.data.datasets[0].data[index]), bar.x, bar.y - 2);
+      chart.data.datasets.forEach(function (dataset, number) {
+        chart.getDatasetMeta(number).data.forEach(function (bar, index) {
+          ctx.fillText(String(dataset.data[index]), bar.x, bar.y - 2);
+        });
       });
       ctx.restore();
     }
@@ -82,25 +89,33 @@
     } catch (error) {
       return;
     }
-    var max = Math.max.apply(null, spec.values.concat([1]));
+    var series = spec.series || [{label: spec.axis || spec.title, values: spec.values}];
+    var max = Math.max.apply(null, [1].concat.apply([], series.map(function (one) {
+      return one.values;
+    })));
+    var datasets = series.map(function (one, number) {
+      return {
+        label: one.label,
+        data: one.values,
+        /* One series: a pattern per bar; several: a pattern per series. */
+        backgroundColor: spec.series ? pattern(SERIES_COLOURS[number % SERIES_COLOURS.length],
+                                               SERIES_SHAPES[number % SERIES_SHAPES.length])
+                                     : fills(spec),
+        borderColor: '#222',
+        borderWidth: 1
+      };
+    });
     new window.Chart(canvas, {
       type: 'bar',
-      data: {
-        labels: spec.labels,
-        datasets: [{
-          label: spec.axis || spec.title,
-          data: spec.values,
-          backgroundColor: fills(spec),
-          borderColor: '#222',
-          borderWidth: 1
-        }]
-      },
+      data: {labels: spec.labels, datasets: datasets},
       options: {
         animation: false,
         responsive: true,
         maintainAspectRatio: false,
         layout: {padding: {top: 18}},
-        plugins: {legend: {display: false}, title: {display: false}},
+        plugins: {legend: {display: Boolean(spec.series), position: 'top',
+                           labels: {boxWidth: 28, boxHeight: 16, color: '#222'}},
+                  title: {display: false}},
         scales: {
           y: {beginAtZero: true, suggestedMax: Math.ceil(max * 1.1),
               title: {display: Boolean(spec.axis), text: spec.axis},
