@@ -190,15 +190,17 @@ def build(count: int, state_path: Path) -> None:
         by_kind: dict[str, list[str]] = {}
         for name, kind in kinds.items():
             by_kind.setdefault(kind, []).append(name)
-        grants_only = by_kind["restricted-grants/public"] + by_kind["restricted-grants/parties"]
+        # A small --count may draw no dataset of a kind: that kind is then empty.
+        grants_only = (by_kind.get("restricted-grants/public", []) +
+                       by_kind.get("restricted-grants/parties", []))
         rng = random.Random(3)
         wanted = LIVE_GRANTS + EXPIRED_GRANTS + REVOKED_GRANTS
         chosen = rng.sample(sorted(grants_only), min(wanted, len(grants_only)))
         live_count = round(LIVE_GRANTS * len(chosen) / wanted)
         expired_count = round(EXPIRED_GRANTS * len(chosen) / wanted)
-        under_convention = rng.sample(sorted(by_kind["restricted-convention/public"]),
+        under_convention = rng.sample(sorted(by_kind.get("restricted-convention/public", [])),
                                       min(CONVENTION_GRANTS,
-                                          len(by_kind["restricted-convention/public"])))
+                                          len(by_kind.get("restricted-convention/public", []))))
         today = dt.date.today()
         grant = action("amp_grant_create")
         common = {"user_id": "bench-grantee", "signatory": "Bench, chargé d'études",
