@@ -18,13 +18,13 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 import shapely
 import sqlalchemy as sa
 
+from ckanext.amp.common.solr_schema import DATE, NGRAM, SPATIAL, TEXT, SolrSchema
 from ckanext.amp.common.spatial_shapes import ShapeError, read_shape
 
 from . import lucene
 from . import query_ast as ast
 from .compiler import (CATCH_ALL, GEOMETRY_TABLE, LONG_OR_UNIQUE_FIELDS, MAX_RESULT_WINDOW,
                        PROMOTED_COLUMNS, QueryCompiler, json_column, parse_sort, sort_parts)
-from .solr_schema import DATE, NGRAM, SPATIAL, TEXT, SolrSchema
 from .storage import is_missing_schema, upgrade
 
 log = logging.getLogger(__name__)
