@@ -167,7 +167,7 @@ def read_query(params: Mapping[str, Any]) -> Reading:
     """The reading of ``q`` under the ``defType``, ``q.op`` and ``mm`` of ``params``.
 
     ``params`` are Solr parameters, as the engine receives them (validation
-    passes what CKAN will send, see :mod:`ckanext.amp.search.validation`).
+    passes what CKAN will send: :func:`as_ckan_sends`).
     """
     raw = _one(params, "q")
     text = str(raw or "").strip()
