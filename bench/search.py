@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ckanext-amp"))
 
 from ckanext.amp.search import storage  # noqa: E402
 from ckanext.amp.search.engine import PostgresSearchEngine  # noqa: E402
-from ckanext.amp.search.solr_schema import load_schema  # noqa: E402
+from ckanext.amp.common.solr_schema import load_schema  # noqa: E402
 from ckanext.amp.stack.services import EmbeddedPostgres  # noqa: E402
 
 SUBJECTS = ["délibérations", "budget", "subventions", "marchés publics", "mobilité", "vélos",

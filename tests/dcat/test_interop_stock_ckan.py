@@ -46,6 +46,7 @@ import pytest
 from ckan.model.license import DefaultLicense
 
 from ckanext.amp.common import dcat_mapping as m
+from ckanext.amp.common.zones import zone_bbox, zone_uri
 
 from support.portal import Portal, admin_url
 
@@ -181,8 +182,8 @@ def _bbox_numbers(geojson: Optional[str]) -> Optional[list[float]]:
 def expected_view(ours: dict) -> dict:
     """What a stock euro_dcat_ap_3 CKAN should hold of one of our datasets."""
     zones = ours.get("spatial_zones") or []
-    zone_uris = {m.zone_uri(z) for z in zones}
-    boxes = [m.zone_bbox([z]) for z in zones] + [m.zone_bbox(zones)]
+    zone_uris = {zone_uri(z) for z in zones}
+    boxes = [zone_bbox([z]) for z in zones] + [zone_bbox(zones)]
     coverage = ours.get("temporal_coverage") or [{}]
     return {
         "title": ours["title"],

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from ckanext.amp.common import dcat_mapping as m, scdl_catalogue
+from ckanext.amp.common import dcat_mapping as m, scdl_catalogue, zones
 from ckanext.amp.common.vocabularies import load_vocabulary
 
 REF = URIRef("http://test.ckan.net/dataset/d1")
@@ -32,15 +32,15 @@ def _graph(dataset, with_distribution=False):
     ("fr:region:93", "http://id.insee.fr/geo/region/93"),
 ])
 def test_zone_uris_both_ways(zone, uri):
-    assert m.zone_uri(zone) == uri
-    assert m.zone_id_from_uri(uri) == zone
-    assert m.zone_id_from_uri(uri.replace("http:", "https:") + "/") == zone
+    assert zones.zone_uri(zone) == uri
+    assert zones.zone_id_from_uri(uri) == zone
+    assert zones.zone_id_from_uri(uri.replace("http:", "https:") + "/") == zone
 
 
 def test_zone_uri_rejects_what_is_not_a_zone():
-    assert m.zone_uri("13055") is None
-    assert m.zone_uri("fr:canton:1301") is None
-    assert m.zone_id_from_uri("http://example.org/geo/commune/13055") is None
+    assert zones.zone_uri("13055") is None
+    assert zones.zone_uri("fr:canton:1301") is None
+    assert zones.zone_id_from_uri("http://example.org/geo/commune/13055") is None
 
 
 @pytest.mark.parametrize("diffusion, code", [
@@ -77,7 +77,7 @@ def test_zones_give_labelled_locations_and_a_union_geometry():
     derived = [s for s in graph.objects(REF, DCTERMS.spatial) if not isinstance(s, URIRef)]
     assert len(derived) == 1
     geometries = list(graph.objects(derived[0], DCAT.bbox))
-    expected = m.bbox_wkt(m.zone_bbox(["fr:commune:13055", "fr:commune:13001"]))
+    expected = zones.bbox_wkt(zones.zone_bbox(["fr:commune:13055", "fr:commune:13001"]))
     assert str(geometries[0]) == expected and geometries[0].datatype == m.GSP.wktLiteral
     # No locn:geometry node: stock ckanext-dcat's parser fails on one.
     assert (None, m.LOCN.geometry, None) not in graph

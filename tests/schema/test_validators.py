@@ -151,7 +151,7 @@ def test_hvd_category_adds_the_regulation():
 # -- index document ------------------------------------------------------------
 
 def test_index_document_fits_the_stock_solr_schema():
-    from ckanext.amp.search.solr_schema import load_schema
+    from ckanext.amp.common.solr_schema import load_schema
 
     document = {
         "id": "x", "metadata_created": "2025-01-01T00:00:00Z", "index_id": "y", "site_id": "amp", "name": "n", "title": "t",

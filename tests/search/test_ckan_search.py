@@ -11,6 +11,10 @@ import ckan.lib.search as search
 import ckan.model as model
 from ckan.tests import factories, helpers
 
+from ckanext.amp.search import validation
+from ckanext.amp.search.compiler import QueryCompiler
+from support.parsing import spy_on_parsers
+
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", "amp_search"),
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
@@ -85,6 +89,40 @@ def test_malformed_queries_get_a_readable_client_error(app, params, status, mess
     text = str(error)
     assert message in text
     assert "Traceback" not in text and "psycopg2" not in text and "SELECT" not in text
+
+
+def test_each_text_of_a_search_is_read_once(monkeypatch, organization):
+    # Validation reads q and fq_list (before_dataset_search); the engine
+    # compiles those very trees, and reads only the filters CKAN builds.
+    factories.Dataset(name="budget-eau", title="Budget de l'eau", owner_org=organization["id"],
+                      tags=[{"name": "eau"}])
+    factories.Dataset(name="budget-air", title="Budget de l'air", owner_org=organization["id"])
+    validated = []
+    read_search_params = validation.read_search_params
+
+    def validate(params):
+        params = read_search_params(params)
+        validated.extend([params["q"].reading.tree, params["fq_list"][0].reading.tree])
+        return params
+
+    compiled = []
+    condition = QueryCompiler.condition
+
+    def compile_condition(self, query, *args, **kwargs):
+        compiled.append(query)
+        return condition(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(validation, "read_search_params", validate)
+    monkeypatch.setattr(QueryCompiler, "condition", compile_condition)
+    parsed = spy_on_parsers(monkeypatch)
+    result = helpers.call_action("package_search", q="title:budget", fq_list=["tags:eau"],
+                                 fq="name:budget*")
+    assert _names(result) == ["budget-eau"]
+    assert parsed.count("title:budget") == 1 and parsed.count("tags:eau") == 1
+    assert len(validated) == 2 and all(any(tree is seen for seen in compiled) for tree in validated)
+    # The fq is read alone by validation, then within CKAN's +capacity:public filter.
+    assert parsed.count("name:budget*") == 1
+    assert any("+capacity:public name:budget*" in text for text in parsed)
 
 
 @pytest.mark.parametrize("params, found", [

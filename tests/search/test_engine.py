@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from ckanext.amp.search import query_ast as ast
 from ckanext.amp.search.engine import PostgresSearchEngine, SearchEngineError
-from ckanext.amp.search.solr_schema import DocumentRejected, load_schema
+from ckanext.amp.common.solr_schema import DocumentRejected, load_schema
 
 SITE = "default"
 NOW = dt.datetime.now(dt.timezone.utc)

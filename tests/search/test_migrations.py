@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from ckanext.amp.search.engine import PostgresSearchEngine
-from ckanext.amp.search.solr_schema import load_schema
+from ckanext.amp.common.solr_schema import load_schema
 
 FIRST_REVISION = "8d1f0c2a7b31"
 

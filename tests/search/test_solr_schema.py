@@ -7,7 +7,7 @@ import pytest
 
 from ckanext.amp.search.datemath import parse_date_math
 from ckanext.amp.search.query_ast import QuerySyntaxError
-from ckanext.amp.search.solr_schema import (DATE, STRING, TEXT, DocumentRejected,
+from ckanext.amp.common.solr_schema import (DATE, STRING, TEXT, DocumentRejected,
                                              load_schema, parse_solr_date)
 
 

@@ -20,7 +20,7 @@ from alembic import command
 from shapely.geometry import box, shape
 
 from ckanext.amp.search.engine import PostgresSearchEngine
-from ckanext.amp.search.solr_schema import load_schema
+from ckanext.amp.common.solr_schema import load_schema
 from ckanext.spatial.lib import normalize_bbox
 from ckanext.spatial.search import SolrBBoxSearchBackend, SolrSpatialFieldSearchBackend
 

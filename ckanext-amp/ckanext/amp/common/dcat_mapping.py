@@ -4,7 +4,9 @@ The ``amp_dcat_ap_fr`` RDF profile (``ckanext.amp.dcat.profiles``) lets
 ckanext-dcat's DCAT-AP 3 profile serialise and parse the fields that have a
 DCAT-AP name (title, notes, themes, dates, resources...) and hands the rest
 to this module: a dataset dict <-> rdflib Graph mapping with no CKAN import,
-so that it is unit-tested fast and reused by the CSV export.
+so that it is unit-tested fast and reused by the CSV export. The zones'
+INSEE geography is :mod:`ckanext.amp.common.zones`; the reshaping of the
+form's agents into ckanext-dcat's is :mod:`ckanext.amp.common.agents`.
 
 What it maps (docs/decisions/0004-dcat-ap-fr-profile.md gives the reasons):
 
@@ -51,8 +53,9 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from ckanext.amp.common import diffusion
+from ckanext.amp.common.values import as_list, stripped as _text
 from ckanext.amp.common.vocabularies import load_vocabulary
-from ckanext.amp.common.values import as_list
+from ckanext.amp.common.zones import bbox_wkt, point_wkt, zone_bbox, zone_id_from_uri, zone_uri
 
 __all__ = [
     "ACCESS_RIGHTS",
@@ -60,20 +63,15 @@ __all__ = [
     "AMP",
     "DCATAP",
     "ELI_HVD",
-    "INSEE_GEO",
     "LOCN",
     "GSP",
     "access_right_for",
-    "bbox_wkt",
     "dataset_from_graph",
     "diffusion_for_access_right",
     "graph_from_dataset",
     "licence_uri",
     "listed_in_catalogue",
     "redact_distributions",
-    "zone_bbox",
-    "zone_id_from_uri",
-    "zone_uri",
 ]
 
 #: The bundle's own terms, for what DCAT-AP and its French uses have no name.
@@ -83,7 +81,6 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
-INSEE_GEO = "http://id.insee.fr/geo/"
 
 #: ELI of Commission Implementing Regulation (EU) 2023/138 (high-value datasets).
 ELI_HVD = "http://data.europa.eu/eli/reg_impl/2023/138/oj"
@@ -107,29 +104,9 @@ AMP_URLS = {
     "canonical_url": AMP.canonicalURL,
 }
 
-#: INSEE geography classes of the zone kinds (http://id.insee.fr/geo/<class>/<code>).
-_ZONE_CLASS = {
-    "commune": "commune",
-    "arrondissement_municipal": "arrondissementMunicipal",
-    "epci": "intercommunalite",
-    "departement": "departement",
-    "region": "region",
-}
-_CLASS_ZONE = {
-    "commune": "commune",
-    "arrondissementmunicipal": "commune",
-    "intercommunalite": "epci",
-    "departement": "departement",
-    "region": "region",
-}
-_ZONE_URI = re.compile(r"^https?://id\.insee\.fr/geo/([A-Za-z]+)/([0-9AB]{2,9})/?$")
 
 
 # -- small helpers ------------------------------------------------------------
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
 
 def _as_list(value: Any) -> list[str]:
     """A list field given as a list, a JSON list string or a single value."""
@@ -153,61 +130,6 @@ def _value(graph: Graph, subject: Any, predicate: URIRef) -> str | None:
 access_right_for = diffusion.access_right_uri
 diffusion_for_access_right = diffusion.level_for_access_right
 listed_in_catalogue = diffusion.listed_in_catalogue
-
-
-# -- zones ------------------------------------------------------------------
-
-def zone_uri(zone: str) -> str | None:
-    """``fr:commune:13055`` -> ``http://id.insee.fr/geo/commune/13055``.
-
-    Municipal arrondissements (kind ``arrondissement_municipal`` in the zones
-    vocabulary) use INSEE's ``arrondissementMunicipal`` class, EPCIs its
-    ``intercommunalite`` class (keyed by SIREN).
-    """
-    parts = _text(zone).split(":")
-    if len(parts) != 3 or parts[0] != "fr" or parts[1] not in _ZONE_CLASS:
-        return None
-    kind, code = parts[1], parts[2]
-    entry = load_vocabulary("zones").get(zone)
-    if entry is not None and entry.get("kind") == "arrondissement_municipal":
-        kind = "arrondissement_municipal"
-    return f"{INSEE_GEO}{_ZONE_CLASS[kind]}/{code}"
-
-
-def zone_id_from_uri(uri: Any) -> str | None:
-    """Inverse of :func:`zone_uri` (``https`` and a trailing slash accepted)."""
-    match = _ZONE_URI.match(str(uri or "").strip())
-    if not match:
-        return None
-    kind = _CLASS_ZONE.get(match.group(1).lower())
-    return f"fr:{kind}:{match.group(2)}" if kind else None
-
-
-def zone_bbox(zones: Iterable[str]) -> list[float] | None:
-    """Union of the bounding boxes of known zones ([minx, miny, maxx, maxy])."""
-    vocabulary = load_vocabulary("zones")
-    boxes = []
-    for zone in zones:
-        entry = vocabulary.get(zone)
-        bbox = entry.get("bbox") if entry is not None else None
-        if bbox:
-            boxes.append([float(v) for v in bbox])
-    if not boxes:
-        return None
-    return [
-        min(b[0] for b in boxes), min(b[1] for b in boxes),
-        max(b[2] for b in boxes), max(b[3] for b in boxes),
-    ]
-
-
-def _num(value: float) -> str:
-    return format(float(value), ".6f").rstrip("0").rstrip(".")
-
-
-def bbox_wkt(bbox: list[float]) -> str:
-    """WKT polygon of a [minx, miny, maxx, maxy] box (WGS84 lon/lat)."""
-    x1, y1, x2, y2 = (_num(v) for v in bbox)
-    return f"POLYGON(({x1} {y1}, {x2} {y1}, {x2} {y2}, {x1} {y2}, {x1} {y1}))"
 
 
 def _wkt(text: str) -> Literal:
@@ -245,52 +167,6 @@ def normalise_qualified_attributions(graph: Graph, dataset_ref: Any) -> None:
         for agent in list(graph.objects(attribution, DCAT.agent)):
             graph.remove((attribution, DCAT.agent, agent))
             graph.add((attribution, PROV.agent, agent))
-
-
-#: The form's flat agent subfields and the keys of ckanext-dcat's agent dicts.
-AGENT_SUBFIELDS = {"agent_name": "name", "agent_email": "email", "agent_url": "url",
-                   "agent_uri": "uri", "agent_identifier": "identifier"}
-#: Structured fields whose items hold one agent, and where ckanext-dcat nests it.
-AGENT_HOLDERS = {"qualified_attribution": "agent", "provenance_activity": "wasAssociatedWith"}
-
-
-def nest_agents(dataset: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``dataset`` whose attributions and activities carry their
-    agent as ckanext-dcat expects (``agent`` / ``wasAssociatedWith``: a list
-    of one agent dict) instead of the form's flat ``agent_*`` subfields."""
-    nested = dict(dataset)
-    for field, key in AGENT_HOLDERS.items():
-        items = dataset.get(field)
-        if not isinstance(items, list):
-            continue
-        nested[field] = []
-        for item in items:
-            if not isinstance(item, dict):
-                continue
-            rest = {k: v for k, v in item.items() if k not in AGENT_SUBFIELDS}
-            agent = {AGENT_SUBFIELDS[k]: v for k, v in item.items()
-                     if k in AGENT_SUBFIELDS and _text(v)}
-            if agent:
-                rest[key] = [agent]
-            nested[field].append(rest)
-    return nested
-
-
-def flatten_agents(dataset: dict[str, Any], fields: Iterable[str]) -> None:
-    """The inverse of :func:`nest_agents`, in place, for ``fields`` (those of
-    :data:`AGENT_HOLDERS` whose schema has the flat subfields): the first
-    agent of each attribution or activity becomes ``agent_*`` subfields."""
-    back = {key: subfield for subfield, key in AGENT_SUBFIELDS.items()}
-    for field in fields:
-        key = AGENT_HOLDERS[field]
-        for item in dataset.get(field) or []:
-            if not isinstance(item, dict):
-                continue
-            agents = item.pop(key, None) or []
-            if agents and isinstance(agents[0], dict):
-                for name, value in agents[0].items():
-                    if name in back and _text(value):
-                        item[back[name]] = value
 
 
 _DATE_TYPES = ((re.compile(r"^\d{4}$"), XSD.gYear),
@@ -448,7 +324,7 @@ def _add_zones(graph: Graph, dataset_ref: Any, zones: list[str]) -> None:
                 graph.set((ref, DCAT.bbox, _wkt(bbox_wkt(list(entry["bbox"])))))
             if entry.get("centroid"):
                 x, y = entry["centroid"]
-                graph.set((ref, DCAT.centroid, _wkt(f"POINT({_num(x)} {_num(y)})")))
+                graph.set((ref, DCAT.centroid, _wkt(point_wkt(x, y))))
     bbox = zone_bbox(zones)
     if bbox:
         location = BNode()

@@ -5,6 +5,11 @@ import json
 from typing import Any
 
 
+def stripped(value: Any) -> str:
+    """A string value without its surrounding whitespace; "" for anything else."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {}, ())
 

@@ -13,7 +13,7 @@ from rdflib.namespace import DCAT, DCTERMS
 
 from ckanext.dcat.profiles import EuropeanDCATAP3Profile
 
-from ckanext.amp.common import dcat_mapping
+from ckanext.amp.common import agents, dcat_mapping
 
 #: Extras the DCAT-AP 2/3 parsers write for ``dct:spatial`` (rebuilt here).
 _SPATIAL_EXTRAS = ("spatial", "spatial_uri", "spatial_text", "spatial_bbox", "spatial_centroid")
@@ -74,7 +74,7 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
 
     # -- CKAN -> RDF -----------------------------------------------------
     def graph_from_dataset(self, dataset_dict: dict[str, Any], dataset_ref: Any) -> None:
-        super().graph_from_dataset(dcat_mapping.nest_agents(dataset_dict), dataset_ref)
+        super().graph_from_dataset(agents.nest_agents(dataset_dict), dataset_ref)
         organization = dataset_dict.get("organization") or {}
         dcat_mapping.graph_from_dataset(
             self.g,
@@ -176,10 +176,10 @@ class AmpDcatApFrProfile(EuropeanDCATAP3Profile):
         # amp_schema edits one agent in flat agent_* subfields; a schema with
         # ckanext-dcat's nested ones (dcat_ap_full) keeps the nested agents.
         flat = [field["field_name"] for field in self._dataset_schema.get("dataset_fields", [])
-                if field["field_name"] in dcat_mapping.AGENT_HOLDERS
-                and any(sub["field_name"] in dcat_mapping.AGENT_SUBFIELDS
+                if field["field_name"] in agents.AGENT_HOLDERS
+                and any(sub["field_name"] in agents.AGENT_SUBFIELDS
                         for sub in field.get("repeating_subfields") or [])]
-        dcat_mapping.flatten_agents(dataset_dict, flat)
+        agents.flatten_agents(dataset_dict, flat)
         for field in self._dataset_schema.get("dataset_fields", []):
             key = field["field_name"]
             if field.get("repeating_subfields") and dataset_dict.get(key):

@@ -26,6 +26,7 @@ import json
 from typing import Any, Mapping
 
 from ckanext.amp.common import quality, spatial_coverage
+from ckanext.amp.common.solr_schema import load_schema
 
 #: The index field of the score (dynamic ``*`` field, string, zero-padded).
 QUALITY_FIELD = "quality_score"
@@ -33,21 +34,11 @@ QUALITY_FIELD = "quality_score"
 #: Prefix of the stock multi-valued string fields lists are copied to.
 LIST_PREFIX = "vocab_"
 
-_FALLBACK_MULTI = frozenset({
-    "tags", "groups", "permission_labels", "res_name", "res_description", "res_format",
-    "res_url", "res_type", "text", "urls", "depends_on", "dependency_of", "derives_from",
-    "has_derivation", "links_to", "linked_from", "child_of", "parent_of",
-})
-
 
 def _multi_valued(name: str) -> bool:
-    try:
-        from ckanext.amp.search.solr_schema import load_schema
-
-        spec = load_schema().field(name)
-        return bool(spec and spec.multi_valued)
-    except Exception:  # pragma: no cover - amp_search's module unavailable
-        return (name in _FALLBACK_MULTI or name.startswith(("vocab_", "res_extras_")))
+    """Whether CKAN's stock Solr schema makes ``name`` multi-valued."""
+    spec = load_schema().field(name)
+    return bool(spec and spec.multi_valued)
 
 
 def _source(pkg_dict: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -24,7 +24,7 @@ def check_schema(limit: int) -> None:
     exactly as CKAN indexes it, without writing anything.
     """
     from ckanext.amp.search.documents import iter_index_documents
-    from ckanext.amp.search.solr_schema import load_schema
+    from ckanext.amp.common.solr_schema import load_schema
 
     schema = load_schema()
     failures = 0

@@ -31,12 +31,12 @@ from typing import Any, Optional, Sequence
 
 import shapely
 
-from . import query_ast as ast
-from .datemath import parse_date_math
+from ckanext.amp.common.solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, NGRAM, SPATIAL,
+                                            STRING, TEXT, SolrSchema, format_date)
 from ckanext.amp.common.spatial_shapes import ShapeError, SpatialArgs, holds, read_spatial_args
 
-from .solr_schema import (BOOLEAN, DATE, FLOAT, INTEGER, NGRAM, SPATIAL, STRING, TEXT,
-                          SolrSchema, format_date)
+from . import query_ast as ast
+from .datemath import parse_date_math
 
 #: Solr fields kept in their own column (the key is the Solr field name).
 PROMOTED_COLUMNS = {

@@ -21,9 +21,10 @@ import pysolr
 
 from ckan.common import asbool, config
 
+from ckanext.amp.common.solr_schema import DEFAULT_GEOMETRY_FIELD, DocumentRejected, load_schema
+
 from . import query_ast as ast
 from .engine import PostgresSearchEngine, SearchEngineError
-from .solr_schema import DEFAULT_GEOMETRY_FIELD, DocumentRejected, load_schema
 
 log = logging.getLogger(__name__)
 

@@ -12,19 +12,19 @@ import datetime as dt
 import json
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, TypeVar
 
 import shapely
 import sqlalchemy as sa
 
+from ckanext.amp.common.solr_schema import DATE, NGRAM, SPATIAL, TEXT, SolrSchema
 from ckanext.amp.common.spatial_shapes import ShapeError, read_shape
 
 from . import lucene
 from . import query_ast as ast
-from .compiler import (CATCH_ALL, GEOMETRY_TABLE, LONG_OR_UNIQUE_FIELDS, MAX_RESULT_WINDOW,
-                       PROMOTED_COLUMNS, QueryCompiler, json_column, parse_sort, sort_parts)
-from .solr_schema import DATE, NGRAM, SPATIAL, TEXT, SolrSchema
+from .compiler import (CATCH_ALL, GEOMETRY_TABLE, LONG_OR_UNIQUE_FIELDS, PROMOTED_COLUMNS,
+                       QueryCompiler, json_column, parse_sort, sort_parts)
+from .request import SearchEngineError, SearchRequest
 from .storage import is_missing_schema, upgrade
 
 log = logging.getLogger(__name__)
@@ -50,72 +50,6 @@ BLOB_FIELDS = ("data_dict", "validated_data_dict")
 WEIGHT_A = ("name", "title")
 WEIGHT_B = ("tags", "groups", "organization")
 WEIGHT_C = ("notes", "res_name", "res_description")
-DEFAULT_FACET_LIMIT = 50
-
-
-class SearchEngineError(Exception):
-    """A request the engine refuses (bad parameter, bad query, bad document)."""
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """The Solr parameters the engine understands, read and checked."""
-
-    query: ast.Query
-    default_fields: tuple[tuple[str, float], ...]
-    filters: tuple[ast.Query, ...]
-    boost_functions: tuple[ast.Function, ...]
-    sort: str
-    rows: int
-    start: int
-    field_list: tuple[str, ...]
-    facet_fields: tuple[str, ...]
-    facet_limit: int
-    facet_mincount: int
-    facet_sort_by_count: bool
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "SearchRequest":
-        default_operator = (ast.Occur.MUST if str(_one(params, "q.op") or "OR").upper() == "AND"
-                            else ast.Occur.SHOULD)
-        query_text = str(_one(params, "q") or "").strip()
-        parser = str(_one(params, "defType") or "lucene").lower()
-        mm = _one(params, "mm")
-        if not query_text or query_text == "*:*":
-            query: ast.Query = ast.MatchAll()
-        elif query_text.startswith("{!"):
-            query = lucene.parse_filter(query_text, default_operator)
-        elif parser == "dismax":
-            query = lucene.apply_minimum_should_match(lucene.parse_dismax(query_text), mm)
-        elif parser == "edismax":
-            query = lucene.parse_edismax(query_text, mm, default_operator)
-        elif parser == "lucene":
-            query = lucene.parse_lucene(query_text, default_operator)
-        else:
-            raise ast.QuerySyntaxError("Unsupported query parser '{parser}'", parser=parser)
-        if parser in ("dismax", "edismax"):
-            default_fields = _query_fields(_one(params, "qf")) or ((CATCH_ALL, 1.0),)
-        else:
-            default_fields = ((str(_one(params, "df") or CATCH_ALL), 1.0),)
-        filters = tuple(lucene.parse_filter(text, default_operator)
-                        for text in _many(params, "fq") if text and text.strip())
-        boosts = tuple(lucene.parse_function(text) for text in _many(params, "bf")
-                       if text and text.strip())
-        facet_on = str(_one(params, "facet") or "false").lower() == "true"
-        return cls(
-            query=query,
-            default_fields=default_fields,
-            filters=filters,
-            boost_functions=boosts,
-            sort=str(_one(params, "sort") or "score desc"),
-            rows=_integer(params, "rows", 10, 0, MAX_RESULT_WINDOW),
-            start=_integer(params, "start", 0, 0, MAX_RESULT_WINDOW),
-            field_list=_field_list(_many(params, "fl")),
-            facet_fields=tuple(dict.fromkeys(_many(params, "facet.field"))) if facet_on else (),
-            facet_limit=_integer(params, "facet.limit", DEFAULT_FACET_LIMIT, -1, None),
-            facet_mincount=_integer(params, "facet.mincount", 0, 0, None),
-            facet_sort_by_count=str(_one(params, "facet.sort") or "count").lower() != "index",
-        )
 
 
 class PostgresSearchEngine:
@@ -229,7 +163,11 @@ class PostgresSearchEngine:
 
     # -- reading ------------------------------------------------------------
     def search(self, params: Mapping[str, Any], decode_dates: bool = False) -> dict[str, Any]:
-        """Answer a Solr search request with a Solr-shaped JSON response."""
+        """Answer a Solr search request with a Solr-shaped JSON response.
+
+        The request is read by :class:`SearchRequest` (``search/request.py``),
+        which reuses the reading validation attached to ``q`` and ``fq_list``.
+        """
         request = SearchRequest.from_params(params)
         return self._with_schema(lambda: self._search(request, decode_dates))
 
@@ -530,52 +468,3 @@ def _blob(value: Any) -> Optional[str]:
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value)
-
-
-def _one(params: Mapping[str, Any], name: str) -> Any:
-    value = params.get(name)
-    if isinstance(value, (list, tuple)):
-        return value[-1] if value else None
-    return value
-
-
-def _many(params: Mapping[str, Any], name: str) -> list[str]:
-    value = params.get(name)
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value if item is not None]
-    return [str(value)]
-
-
-def _integer(params: Mapping[str, Any], name: str, default: int,
-             minimum: int, maximum: Optional[int]) -> int:
-    value = _one(params, name)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise SearchEngineError(f"Parameter {name} must be an integer, not {value!r}") from None
-    if number < minimum or (maximum is not None and number > maximum):
-        limit = f" and {maximum}" if maximum is not None else ""
-        raise SearchEngineError(f"Parameter {name} must be between {minimum}{limit}, not {number}")
-    return number
-
-
-def _query_fields(value: Any) -> tuple[tuple[str, float], ...]:
-    fields = []
-    for item in str(value or "").split():
-        name, _sep, boost = item.partition("^")
-        try:
-            fields.append((name, float(boost) if boost else 1.0))
-        except ValueError:
-            raise SearchEngineError(f"Bad boost in qf: {item!r}") from None
-    return tuple(fields)
-
-
-def _field_list(values: Sequence[str]) -> tuple[str, ...]:
-    names: list[str] = []
-    for value in values:
-        names.extend(name for name in re.split(r"[\s,]+", value) if name)
-    return tuple(names)

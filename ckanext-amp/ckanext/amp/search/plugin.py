@@ -31,7 +31,7 @@ class AmpSearchPlugin(SharedCatalogue, plugins.SingletonPlugin):
     # IPackageController
     def before_dataset_search(self, search_params: dict[str, Any]) -> dict[str, Any]:
         if connection.engine_name() == connection.POSTGRES:
-            validation.check_search_params(search_params)
+            search_params = validation.read_search_params(search_params)
             validation.check_bounding_box(search_params)
         return search_params
 

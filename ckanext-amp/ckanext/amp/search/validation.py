@@ -12,36 +12,56 @@ from typing import Any
 import ckan.plugins.toolkit as toolkit
 from ckan.lib.search import SearchError
 
-from . import lucene
 from . import query_ast as ast
+from . import request
 
 
-def check_search_params(params: dict[str, Any]) -> None:
-    """Parse ``q``, ``fq`` and ``fq_list`` the way the engine will."""
+def read_search_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Read ``q``, ``fq`` and ``fq_list`` once, as the engine will; refuse bad syntax.
+
+    The syntax errors of a fielded Lucene ``q`` (CKAN hands a ``q`` without
+    a colon to dismax, which accepts anything) and of the ``fq`` and
+    ``fq_list`` entries without local parameters raise ``ValidationError``;
+    local parameters (``{!...}``) are vetted by CKAN itself (``SearchError``),
+    and any other error is left to the engine (``SearchError`` too), as
+    with Solr. ``q`` and the ``fq_list`` entries are returned carrying their
+    reading (:func:`request.carry`): the engine compiles the very tree
+    checked here. ``fq`` is read alone, so that an error points into the
+    filter as written: CKAN then prefixes it with ``+capacity:public``,
+    which the engine reads as a new text.
+    """
     errors: dict[str, list[str]] = {}
-    query = str(params.get("q") or "").strip()
-    # CKAN hands a query without a colon to dismax, which accepts anything;
-    # local parameters ({!...}) are vetted by CKAN itself (SearchError).
-    if not query.startswith("{!") and ":" in query and \
-            params.get("defType", "lucene") not in ("dismax", "edismax"):
-        try:
-            lucene.parse_lucene(query)
-        except ast.QuerySyntaxError as error:
-            errors["q"] = [toolkit._("Invalid search query: {reason}").format(reason=error.translate(toolkit._))]
+    sent = request.as_ckan_sends(params)
+    reading = request.read_query(sent)
+    query = str(sent.get("q") or "").strip()
+    if reading.error is not None and reading.parser is request.Parser.LUCENE and ":" in query:
+        errors["q"] = [_message(toolkit._("Invalid search query: {reason}"), reading.error)]
+    if isinstance(params.get("q"), str):
+        params["q"] = request.carry(params["q"], reading)
+    operator = request.default_operator(sent)
     filters = params.get("fq_list") or []
-    if isinstance(filters, str):
-        filters = [filters]
     for name, values in (("fq", [params.get("fq")]), ("fq_list", filters)):
-        for value in values:
-            if not value or not str(value).strip() or str(value).strip().startswith("{!"):
+        if isinstance(values, str):
+            values = [values]
+        for index, value in enumerate(values):
+            text = value if isinstance(value, str) else str(value or "")
+            local = text.strip().startswith("{!")
+            if not text.strip() or (local and name == "fq"):
                 continue
-            try:
-                lucene.parse_filter(str(value))
-            except ast.QuerySyntaxError as error:
+            read = request.read_filter(text, operator)
+            if read.error is not None and not local:
                 errors.setdefault(name, []).append(
-                    toolkit._("Invalid search filter: {reason}").format(reason=error.translate(toolkit._)))
+                    _message(toolkit._("Invalid search filter: {reason}"), read.error))
+            if name == "fq_list" and isinstance(filters, list) and isinstance(value, str):
+                filters[index] = request.carry(value, read)
     if errors:
         raise toolkit.ValidationError(errors)
+    return params
+
+
+def _message(template: str, error: ast.QuerySyntaxError) -> str:
+    """A translated ``template`` with the translated reason of ``error``."""
+    return template.format(reason=error.translate(toolkit._))
 
 
 def check_bounding_box(params: dict[str, Any]) -> None:

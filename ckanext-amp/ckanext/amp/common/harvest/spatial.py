@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from ckanext.amp.common import identifiers
-from ckanext.amp.common.dcat_mapping import zone_id_from_uri, zone_uri
+from ckanext.amp.common.zones import zone_id_from_uri, zone_uri
 from ckanext.amp.common.validation import InvalidValue
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.common.harvest.text import plain, shorten, unique
