@@ -22,7 +22,7 @@ PLUGINS = "amp_search amp_schema amp_validation scheming_datasets scheming_organ
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
-    pytest.mark.usefixtures("with_plugins", "validation_db", "with_request_context"),
+    pytest.mark.usefixtures("with_plugins", "validation_db"),
 ]
 
 
@@ -87,6 +87,7 @@ def test_an_invalid_file_gets_its_errors_by_line_and_column_in_french(
     assert "Exemple de valeur valide : 23350001600040" in page
     assert "n’est pas une valeur autorisée de « nature »" in page
     assert 'data-row="5" data-column="montant"' in page
+    assert "Contrôler à nouveau" in page  # the editor may start a check
     # An anonymous visitor of a public dataset sees the report too, without the button.
     public = app.get(f"/dataset/{dataset['name']}/resource/{resource['id']}").body
     assert 'data-status="invalid"' in public and "Contrôler à nouveau" not in public
