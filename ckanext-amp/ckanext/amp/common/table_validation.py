@@ -257,6 +257,18 @@ UNIQUE = "« {value} » appears on another line, whereas each value of « {colum
 CONSTRAINT = "« {value} » does not meet the rule « {constraint} » of « {column} »."
 OTHER = "{detail}"
 
+#: Validata's custom checks of the SCDL schemas -> English label (msgid);
+#: a list parameter is translated item by item and joined.
+CUSTOM_CHECKS = {
+    "french-siret-value": "check digit of the SIRET numbers",
+    "one-of-required": "one of two columns filled in",
+    "year-interval-value": "intervals of years",
+    "cohesive-columns-value": "columns filled in together",
+    "compare-columns-value": "comparisons between columns",
+    "sum-columns-value": "sums of columns",
+    "nomenclature-actes-value": "nomenclature of the acts",
+}
+
 TYPE_MESSAGES = {
     "integer": "« {value} » is not a whole number (column « {column} »).",
     "number": ("« {value} » is not a number (column « {column} »): use a point as decimal "
@@ -494,8 +506,8 @@ def check_file(path: Path | str, descriptor: Mapping[str, Any], *, max_bytes: in
         notes.append(Finding(ERRORS_LIMITED, {"count": max_errors}, code="errors-limited"))
         truncated = True
     if custom:
-        notes.append(Finding(CHECKS_NOT_RUN, {"checks": ", ".join(sorted(set(custom)))},
-                             code="checks-not-run"))
+        notes.append(Finding(CHECKS_NOT_RUN, {"checks": sorted(
+            {CUSTOM_CHECKS.get(name, name) for name in custom if name})}, code="checks-not-run"))
     return Outcome(VALID if not findings else INVALID, findings=findings, notes=notes,
                    error_count=len(findings), rows=rows, truncated=truncated)
 

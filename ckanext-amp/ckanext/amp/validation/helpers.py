@@ -26,7 +26,8 @@ def amp_validation_message(item: Optional[Mapping[str, Any]]) -> str:
     """A stored message (``{msgid, params}``) in the page's language."""
     if not item:
         return ""
-    params = dict(item.get("params") or {})
+    params = {key: ", ".join(toolkit._(str(v)) for v in value) if isinstance(value, list)
+              else value for key, value in (item.get("params") or {}).items()}
     try:
         return toolkit._(item["msgid"]).format(**params)
     except (KeyError, IndexError, ValueError):  # a catalogue entry with other fields
