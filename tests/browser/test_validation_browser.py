@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from support import scdl_files
-from support.browser import assert_french, login
+from support.browser import assert_french, canvas_colours, login
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,7 @@ def test_the_validation_tab_counts_and_lists_it(portal, published, page, screens
     page.click(".nav-tabs >> text=Validation des données")
     expect(page.locator("h1")).to_contain_text("Conformité des fichiers à leur schéma")
     expect(page.locator("#amp-validation-chart[data-amp-chart-ready]")).to_be_attached()
+    assert canvas_colours(page, "#amp-validation-chart") > 5  # the plot is drawn
     row = page.locator(".amp-validation-organizations tr[data-organization='ville-exemple']")
     expect(row.locator("td[data-bucket='invalid']")).to_have_text("1")
     invalid = page.locator(".amp-invalid-list tbody tr")
