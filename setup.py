@@ -127,6 +127,7 @@ setup(
             "amp_access = ckanext.amp.access.plugin:AmpAccessPlugin",
             "amp_conventions = ckanext.amp.conventions.plugin:AmpConventionsPlugin",
             "amp_dashboard = ckanext.amp.dashboard.plugin:AmpDashboardPlugin",
+            "amp_validation = ckanext.amp.validation.plugin:AmpValidationPlugin",
         ],
         "ckan.rdf.profiles": [
             "amp_dcat_ap_fr = ckanext.amp.dcat.profiles:AmpDcatApFrProfile",

@@ -36,9 +36,9 @@ SOLR_FIELDS = DEPLOY / "solr" / "spatial-fields.xml"
 SOLR_START = DEPLOY / "solr" / "start-solr.sh"
 GUIDE = ROOT / "docs" / "operators-guide.md"
 
-REQUIRED_SERVICES = {"ckan", "harvest-gather", "harvest-fetch", "scheduler",
+REQUIRED_SERVICES = {"ckan", "harvest-gather", "harvest-fetch", "scheduler", "jobs",
                      "db", "solr", "redis", "proxy"}
-CKAN_SERVICES = {"ckan", "harvest-gather", "harvest-fetch", "scheduler"}
+CKAN_SERVICES = {"ckan", "harvest-gather", "harvest-fetch", "scheduler", "jobs"}
 # Services that run once and exit need no healthcheck; this stack has none.
 ONE_SHOT_SERVICES: set[str] = set()
 def _portal_plugins() -> list[str]:
@@ -236,7 +236,7 @@ def test_dependency_graph_has_no_cycle(services):
 
 def test_web_waits_for_its_backing_services_and_workers_wait_for_web(services):
     assert set(depends_on_names(services["ckan"])) >= {"db", "redis", "solr"}
-    for name in ("harvest-gather", "harvest-fetch", "scheduler", "proxy"):
+    for name in ("harvest-gather", "harvest-fetch", "scheduler", "jobs", "proxy"):
         # after the web service is healthy, migrations have run
         assert "ckan" in depends_on_names(services[name]), name
 
@@ -248,7 +248,8 @@ def test_harvest_consumers_and_scheduler_run_the_right_commands(services):
 
     assert command("harvest-gather")[-2:] == ["harvester", "gather-consumer"]
     assert command("harvest-fetch")[-2:] == ["harvester", "fetch-consumer"]
-    for name in ("harvest-gather", "harvest-fetch"):
+    assert command("jobs")[-2:] == ["jobs", "worker"]  # amp_validation's checks
+    for name in ("harvest-gather", "harvest-fetch", "jobs"):
         cmd = command(name)
         assert cmd[:3] == ["ckan", "-c", "/srv/app/ckan.ini"], name
     assert command("scheduler") == ["scheduler"]
@@ -272,7 +273,7 @@ def test_scheduler_runs_the_daily_access_jobs_by_default(services):
 
 
 def test_scalable_services_declare_replicas_and_publish_no_port(services):
-    for name in ("ckan", "harvest-gather", "harvest-fetch"):
+    for name in ("ckan", "harvest-gather", "harvest-fetch", "jobs"):
         assert "replicas" in (services[name].get("deploy") or {}), name
         assert not services[name].get("ports"), f"{name} publishes a port: it cannot scale"
         assert not services[name].get("container_name"), f"{name} has a fixed container_name"

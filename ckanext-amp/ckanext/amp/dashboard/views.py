@@ -27,14 +27,15 @@ def _context() -> dict[str, Any]:
     return {"user": user.name if getattr(user, "is_authenticated", False) else ""}
 
 
-def _call(name: str) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-    """The action's figures, the request's filter and the organisations offered."""
+def _call(name: str, **extra: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The action's figures (``extra``: more parameters), the request's
+    filter and the organisations offered."""
     context = _context()
     if not context["user"]:
         return toolkit.abort(403, toolkit._("Log in to see the dashboards"))
     wanted = {"organization": request.args.get("organization") or None}
     try:
-        figures = toolkit.get_action(name)(context, dict(wanted))
+        figures = toolkit.get_action(name)(context, dict(wanted, **extra))
         organizations = action.organizations_in_scope(context)
     except toolkit.NotAuthorized as error:
         return toolkit.abort(403, str(error) or toolkit._(
@@ -127,6 +128,13 @@ dashboards.add_url_rule("/quality.csv", view_func=quality_csv, endpoint="quality
 dashboards.add_url_rule("/conventions", view_func=conventions, endpoint="conventions")
 dashboards.add_url_rule("/conventions.csv", view_func=conventions_csv,
                         endpoint="conventions_csv")
+
+from ckanext.amp.dashboard import validation_views  # noqa: E402  (the validation tab)
+
+dashboards.add_url_rule("/validation", view_func=validation_views.validation,
+                        endpoint="validation")
+dashboards.add_url_rule("/validation.csv", view_func=validation_views.validation_csv,
+                        endpoint="validation_csv")
 
 
 def get_blueprints() -> list[Blueprint]:

@@ -116,6 +116,13 @@ def web_child(settings: Settings, env: dict) -> Child:
                  term_leader_only=True)
 
 
+def jobs_child(ckan: Sequence[str], env: dict) -> Child:
+    """The ``jobs`` child of `make run`: CKAN's background jobs worker on the
+    default queue (amp_validation's checks); each job runs in a work horse
+    it forks, so a job that crashes does not stop it."""
+    return Child("jobs", [*ckan, "jobs", "worker"], env=env)
+
+
 def child_env(**extra: str) -> dict:
     env = dict(os.environ)
     env.update({k: v for k, v in extra.items() if v is not None})
@@ -314,6 +321,7 @@ def run() -> None:
         supervisor.add(web_child(settings, env))
         supervisor.add(Child("gather", ckan + ["harvester", "gather-consumer"], env=env))
         supervisor.add(Child("fetch", ckan + ["harvester", "fetch-consumer"], env=env))
+        supervisor.add(jobs_child(ckan, env))
         supervisor.add(Child("harvest", ckan + ["harvester", "run"], env=env,
                              every=settings.harvest_interval))
         if "amp_harvest" in plugins:
