@@ -183,7 +183,9 @@ def file_server():
     server.server_close()
 
 
-def test_a_linked_file_is_downloaded_and_checked(steward, run_worker, file_server):
+def test_a_linked_file_is_downloaded_and_checked(steward, run_worker, file_server,
+                                                 ckan_config, monkeypatch):
+    monkeypatch.setitem(ckan_config, "ckanext.amp.validation.allowed_hosts", "127.0.0.1")
     base, files = file_server
     files["/subventions.csv"] = scdl_files.invalid_csv()
     dataset = new_dataset(steward, conforms_to=[scdl_files.SCHEMA_URL])
@@ -214,3 +216,21 @@ def test_who_may_start_a_check(app, create_with_upload, steward, run_worker):
     url = f"/dataset/{dataset['name']}/resource/{resource['id']}/validation"
     assert app.post(url, headers={"Authorization": outsider["token"]},
                     status=403).status_code == 403
+
+
+def test_a_link_inside_the_machine_is_not_fetched_unless_the_operator_allows_it(
+        steward, run_worker, file_server):
+    base, files = file_server
+    files["/subventions.csv"] = scdl_files.valid_csv()
+    dataset = new_dataset(steward, conforms_to=[scdl_files.SCHEMA_URL])
+    inside = helpers.call_action(
+        "resource_create", context={"user": steward["editor"]["name"]}, package_id=dataset["id"],
+        url=f"{base}/subventions.csv", format="CSV", name="Lien interne")
+    other_scheme = helpers.call_action(
+        "resource_create", context={"user": steward["editor"]["name"]}, package_id=dataset["id"],
+        url="file:///etc/passwd", format="CSV", name="Fichier local")
+    run_worker()
+    refused = report(inside["id"])
+    assert refused["status"] == "error"
+    assert "127.0.0.1" in refused["problem"]["params"]["reason"]
+    assert report(other_scheme["id"])["status"] == "error"
