@@ -17,7 +17,7 @@ import ckan.plugins.toolkit as toolkit
 
 from ckanext.amp.common import quality_bands
 from ckanext.amp.dashboard import helpers, views
-from ckanext.amp.dashboard.logic import action, auth, validation
+from ckanext.amp.dashboard.logic import action, auth, usage, usage_auth, validation
 from ckanext.amp.dashboard.logic import conventions as conventions_action
 from ckanext.amp.translation import SharedCatalogue
 
@@ -54,10 +54,10 @@ class AmpDashboardPlugin(SharedCatalogue, plugins.SingletonPlugin):
     # IActions / IAuthFunctions
     def get_actions(self) -> dict[str, Any]:
         return {**action.get_actions(), **conventions_action.get_actions(),
-                **validation.get_actions()}
+                **validation.get_actions(), **usage.get_actions()}
 
     def get_auth_functions(self) -> dict[str, Any]:
-        return auth.get_auth_functions()
+        return {**auth.get_auth_functions(), **usage_auth.get_auth_functions()}
 
     # IFacets
     def dataset_facets(self, facets_dict: OrderedDict, package_type: str) -> OrderedDict:
