@@ -112,10 +112,14 @@ def _search(**params: Any) -> dict[str, Any]:
 
 
 def _popular(rows: int) -> list[dict[str, Any]]:
-    """The most used datasets: by recent views when CKAN's ``tracking``
-    plugin counts them, else by followers."""
+    """The most used datasets: by recent views (the last 14 days) when
+    CKAN's ``tracking`` plugin counts them, else (or while none is viewed)
+    by followers."""
     if plugins.plugin_loaded("tracking"):
-        return _search(q="*:*", rows=rows, sort="views_recent desc")["results"]
+        viewed = _search(q="*:*", fq="views_recent:[1 TO *]", rows=rows,
+                         sort="views_recent desc, metadata_modified desc")["results"]
+        if viewed:
+            return viewed
     import sqlalchemy as sa
     from ckan import model
 

@@ -19,7 +19,7 @@ CSV_TABLES = {"months": "usage-mois.csv", "datasets": "usage-jeux.csv",
 
 #: Trend directions -> English label (msgid) and a sign readable without colour.
 TREND_LABELS = {"up": ("Rising", "↗"), "down": ("Falling", "↘"), "steady": ("Steady", "→"),
-                "new": ("New", "★"), "none": ("No use", "–")}
+                "new": ("Newly used", "★"), "none": ("No use", "–")}
 
 
 def month_label(month: str) -> str:
@@ -42,7 +42,7 @@ def _chart(figures: dict[str, Any], labels: list[str]) -> str:
     return json.dumps({
         "kind": "line", "title": toolkit._("Views and downloads by month"),
         "axis": toolkit._("Visitors a day, added up"), "labels": labels,
-        "series": [{"label": toolkit._("Views"), "values": figures["views"]},
+        "series": [{"label": toolkit._("Page views"), "values": figures["views"]},
                    {"label": toolkit._("Downloads"), "values": figures["downloads"]}],
     }, ensure_ascii=False)
 
@@ -72,22 +72,22 @@ def _table(name: str) -> list[list[Any]]:
     _ = toolkit._
     months = figures["months"]
     if name == "months":
-        return [[_("Month"), _("Views"), _("Downloads")]] + [
+        return [[_("Month"), _("Page views"), _("Downloads")]] + [
             [month, views, downloads] for month, views, downloads in
             zip(months, figures["views"], figures["downloads"])]
     if name == "reuses":
-        return [[_("Dataset"), _("Title"), _("Organisation"), _("Reuses")]] + [
+        return [[_("Dataset"), _("Dataset title"), _("Organisation"), _("Reuses")]] + [
             [item["name"], item["title"], item["organization_title"], item["reuses"]]
             for item in figures["most_reused"]]
     if name == "datasets":
-        rows = [[_("Dataset"), _("Title"), _("Organisation"), _("Month"), _("Views"),
+        rows = [[_("Dataset"), _("Dataset title"), _("Organisation"), _("Month"), _("Page views"),
                  _("Downloads")]]
         for item in figures["datasets"]:
             rows += [[item["name"], item["title"], item["organization_title"], month, v, d]
                      for month, v, d in zip(months, item["monthly_views"],
                                             item["monthly_downloads"])]
         return rows
-    rows = [[_("Resource"), _("Name"), _("Dataset"), _("Month"), _("Views"), _("Downloads")]]
+    rows = [[_("Resource"), _("Resource name"), _("Dataset"), _("Month"), _("Page views"), _("Downloads")]]
     for item in figures["resources"]:
         rows += [[item["id"], item["name"], item["dataset_name"], month, v, d]
                  for month, v, d in zip(months, item["monthly_views"], item["monthly_downloads"])]
