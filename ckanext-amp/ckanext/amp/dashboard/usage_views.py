@@ -8,9 +8,10 @@ import datetime as dt
 import json
 from typing import Any
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 from flask_babel import format_date
 
+from ckan import plugins
 from ckan.plugins import toolkit
 
 #: CSV tables offered (``table=``) -> file name.
@@ -99,3 +100,34 @@ def usage_csv() -> Response:
 
     name = request.args.get("table") or "months"
     return _csv(_table(name), CSV_TABLES.get(name, "usage.csv"))
+
+
+# ------------------------------------------------------- the tracking endpoint
+
+tracking_endpoint = Blueprint("amp_tracking", __name__)
+
+
+def track() -> Response:
+    """``POST /_tracking`` (tracking.js, on every page): an empty answer.
+    CKAN's tracking plugin records the visit in its ``after_request`` hook
+    and has no route of its own, so each visit rendered CKAN's 404 page,
+    later than tracking.js's 300 ms (the browser gave up, the page logged
+    an error). The body is left unread: the hook reads it."""
+    return Response(status=204)
+
+
+tracking_endpoint.add_url_rule("/_tracking", view_func=track, endpoint="track",
+                               methods=["POST"])
+
+
+def tracking_blueprints() -> list[Blueprint]:
+    """The endpoint above when CKAN's tracking plugin is loaded."""
+    return [tracking_endpoint] if plugins.plugin_loaded("tracking") else []
+
+
+def exempt_tracking_from_csrf(app: Any) -> None:
+    """tracking.js posts without CKAN's CSRF token (it records a visit and
+    changes nothing else), as it did when the address had no view."""
+    csrf = app.extensions.get("csrf") if hasattr(app, "extensions") else None
+    if csrf is not None and plugins.plugin_loaded("tracking"):
+        csrf.exempt(track)

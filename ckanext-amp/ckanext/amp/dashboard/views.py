@@ -143,4 +143,4 @@ dashboards.add_url_rule("/usage.csv", view_func=usage_views.usage_csv, endpoint=
 
 
 def get_blueprints() -> list[Blueprint]:
-    return [dashboards]
+    return [dashboards] + usage_views.tracking_blueprints()
