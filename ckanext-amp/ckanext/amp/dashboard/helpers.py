@@ -21,6 +21,7 @@ __all__ = [
     "amp_frequency_label",
     "amp_home",
     "amp_portal",
+    "amp_tracking_enabled",
 ]
 
 #: Options of the portal's identity; each may come from the environment
@@ -159,6 +160,11 @@ def amp_dashboard_allowed() -> bool:
     user = _user()
     return bool(user and (authz.is_sysadmin(user)
                           or authz.has_user_permission_for_some_org(user, "create_dataset")))
+
+
+def amp_tracking_enabled() -> bool:
+    """Whether CKAN's tracking plugin records the visits."""
+    return plugins.plugin_loaded("tracking")
 
 
 def amp_freshness_buckets() -> list[dict[str, str]]:
