@@ -40,18 +40,27 @@ RESOURCE_PAGE = r"/dataset/[^/]+/resource/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 
 _IDS = sa.bindparam("ids", type_=ARRAY(sa.UnicodeText))
 
-_VIEWS_SQL = sa.text("""
-    SELECT package_id, to_char(date_trunc('month', tracking_date), 'YYYY-MM') AS month,
-           sum(count) AS n
-    FROM tracking_summary
-    WHERE tracking_type = 'page' AND tracking_date >= :start AND package_id = ANY(:ids)
+#: The datasets in scope, as a relation (a hash join, where ``= ANY(:ids)``
+#: compared each row with every id).
+_SCOPE = "scope AS (SELECT unnest(CAST(:ids AS text[])) AS id)"
+
+_VIEWS_SQL = sa.text(f"""
+    WITH {_SCOPE}
+    SELECT t.package_id, to_char(date_trunc('month', t.tracking_date), 'YYYY-MM') AS month,
+           sum(t.count) AS n
+    FROM tracking_summary t JOIN scope ON scope.id = t.package_id
+    WHERE t.tracking_type = 'page' AND t.tracking_date >= :start
     GROUP BY 1, 2
 """).bindparams(_IDS)
 
 # Downloads (``resource`` rows: an upload's download address, else a link's
 # own url) and resource page views (``page`` rows CKAN found no dataset for).
-_RESOURCES_SQL = sa.text("""
-    WITH d AS (
+_RESOURCES_SQL = sa.text(f"""
+    WITH {_SCOPE},
+    r AS (SELECT resource.id, resource.package_id, resource.url
+          FROM resource JOIN scope ON scope.id = resource.package_id
+          WHERE resource.state = 'active'),
+    d AS (
         SELECT tracking_type AS kind, url,
                CASE WHEN tracking_type = 'resource' THEN substring(url from :download)
                     ELSE substring(url from :page) END AS rid,
@@ -64,20 +73,19 @@ _RESOURCES_SQL = sa.text("""
                    AND url LIKE '%/resource/%'))
         GROUP BY 1, 2, 3, 4)
     SELECT r.id, r.package_id, d.kind, d.month, sum(d.n) AS n
-    FROM d JOIN resource r ON r.id = d.rid
-    WHERE r.state = 'active' AND r.package_id = ANY(:ids)
+    FROM d JOIN r ON r.id = d.rid
     GROUP BY 1, 2, 3, 4
     UNION ALL
     SELECT r.id, r.package_id, d.kind, d.month, sum(d.n) AS n
-    FROM d JOIN resource r ON r.url = d.url
-    WHERE d.rid IS NULL AND d.kind = 'resource' AND r.state = 'active'
-      AND r.package_id = ANY(:ids)
+    FROM d JOIN r ON r.url = d.url
+    WHERE d.rid IS NULL AND d.kind = 'resource'
     GROUP BY 1, 2, 3, 4
 """).bindparams(_IDS)
 
-_REUSES_SQL = sa.text("""
-    SELECT package_id, count(*) FROM amp_dashboard_reuse
-    WHERE package_id = ANY(:ids) GROUP BY 1
+_REUSES_SQL = sa.text(f"""
+    WITH {_SCOPE}
+    SELECT u.package_id, count(*) FROM amp_dashboard_reuse u JOIN scope ON scope.id = u.package_id
+    GROUP BY 1
 """).bindparams(_IDS)
 
 _DATASETS_SQL = sa.text("""
