@@ -246,6 +246,29 @@ def stock_total_views(repeat: int) -> tuple[float, float]:
     return statistics.median(durations), percentile(durations, 0.95)
 
 
+def explain() -> None:
+    """EXPLAIN ANALYZE of amp_dashboard_usage's queries over every dataset
+    (AMP_BENCH_EXPLAIN=1)."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    from ckanext.amp.common import usage
+    from ckanext.amp.dashboard.logic import usage as usage_action
+
+    ids = [row[0] for row in model.Session.execute(sa.text(
+        "SELECT id FROM package WHERE state = 'active'"))]
+    params = {"ids": ids, "start": usage.window_start(dt.date.today()),
+              "download": usage.DOWNLOAD_PATH, "page": usage_action.RESOURCE_PAGE,
+              "not_found": usage_action.NOT_FOUND}
+    for name in ("_VIEWS_SQL", "_RESOURCES_SQL", "_REUSES_SQL"):
+        query = getattr(usage_action, name)
+        compiled = sa.text("EXPLAIN ANALYZE " + query.text).bindparams(usage_action._IDS)
+        print(f"--- {name}")
+        for row in model.Session.execute(compiled, params):
+            print(row[0])
+    model.Session.remove()
+
+
 def profile(client: Any, tokens: dict[str, str], path: str, output: str) -> None:
     """cProfile of 5 requests of ``path`` as the sysadmin, top functions printed."""
     import cProfile
@@ -322,6 +345,10 @@ def run(ini: Path, count: int, repeat: int, profile_path: str = "") -> None:
         tokens = build(count)
         build_usage()
     client = Client(app)
+    if os.environ.get("AMP_BENCH_EXPLAIN"):
+        with app._wsgi_app.test_request_context():  # type: ignore[attr-defined]
+            explain()
+        return
     if profile_path:
         profile(client, tokens, os.environ.get("AMP_BENCH_PROFILE_PAGE", "/dashboards/freshness"),
                 profile_path)
