@@ -4,12 +4,10 @@ from the action ``amp_dashboard_usage`` (logic/usage.py). Registered on
 views.py's blueprint."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from flask import Blueprint, Response, request
-from flask_babel import format_date
 
 from ckan import plugins
 from ckan.plugins import toolkit
@@ -21,12 +19,6 @@ CSV_TABLES = {"months": "usage-mois.csv", "datasets": "usage-jeux.csv",
 #: Trend directions -> English label (msgid) and a sign readable without colour.
 TREND_LABELS = {"up": ("Rising", "↗"), "down": ("Falling", "↘"), "steady": ("Steady", "→"),
                 "new": ("Newly used", "★"), "none": ("No use", "–")}
-
-
-def month_label(month: str) -> str:
-    """``2026-03`` -> ``mars 2026`` (the page's language)."""
-    year, number = (int(part) for part in month.split("-"))
-    return format_date(dt.date(year, number, 1), "MMM y")
 
 
 def trend_label(trend: dict[str, Any]) -> dict[str, str]:
@@ -49,10 +41,10 @@ def _chart(figures: dict[str, Any], labels: list[str]) -> str:
 
 
 def usage() -> str:
-    from ckanext.amp.dashboard.views import _call
+    from ckanext.amp.dashboard.views import _call, _month_label
 
     figures, wanted, organizations = _call("amp_dashboard_usage")
-    labels = [month_label(month) for month in figures["months"]]
+    labels = [_month_label(month) for month in figures["months"]]
     return toolkit.render("amp/dashboard/usage.html", {
         "figures": figures, "wanted": wanted, "organizations": organizations,
         "month_labels": labels, "chart": _chart(figures, labels),

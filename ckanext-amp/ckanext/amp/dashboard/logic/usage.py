@@ -29,7 +29,7 @@ from ckan import authz, model, plugins
 from ckan.plugins import toolkit
 
 from ckanext.amp.common import usage
-from ckanext.amp.dashboard.logic.action import organizations_in_scope
+from ckanext.amp.dashboard.logic.action import _owner_filter, organizations_in_scope
 from ckanext.amp.dashboard.model import reuse_table
 
 #: ``tracking_summary.package_id`` of a page that is not a dataset's (CKAN's mark).
@@ -123,14 +123,6 @@ def visible_dataset_ids(user: str, fq: str) -> list[str]:
     return list((result.get("facets") or {}).get("id", {}))
 
 
-def _scope_filter(organizations: list[dict[str, Any]], everything: bool) -> str:
-    if everything:
-        return ""
-    if not organizations:
-        return "id:__none__"
-    return "owner_org:(" + " OR ".join(f'"{org["id"]}"' for org in organizations) + ")"
-
-
 class _Counts:
     """Monthly series per key (a dataset or a resource id)."""
 
@@ -207,7 +199,7 @@ def amp_dashboard_usage(context: dict[str, Any], data_dict: dict[str, Any]) -> d
     limit = int(data_dict.get("limit") or toolkit.config.get(
         "ckanext.amp.dashboard.usage_list_size"))
 
-    ids = visible_dataset_ids(user, _scope_filter(organizations, everything))
+    ids = visible_dataset_ids(user, _owner_filter(organizations, everything))
     starts = usage.month_starts(today())
     months = [usage.month_key(start) for start in starts]
     views, downloads = _Counts(months), _Counts(months)
