@@ -222,6 +222,7 @@ def build_usage(seed: int = 11) -> None:
         SELECT md5(id || 'r'), id, 'Réutilisation', 'https://example.org/reuse/' || id, ''
         FROM bench_popularity WHERE ('x' || substr(md5(id), 3, 2))::bit(8)::int % 20 = 0"""))
     session.execute(sa.text("ANALYZE tracking_summary"))
+    session.execute(sa.text("ANALYZE resource"))
     model.repo.commit()
     rows = session.execute(sa.text(
         "SELECT tracking_type, count(*), sum(count) FROM tracking_summary GROUP BY 1")).all()
