@@ -13,12 +13,21 @@ with its own organisation, EU update frequency and last update date (0 to
 1,500 days ago), then indexed through CKAN's own ``index_package`` (every
 plugin hook: amp_schema's quality score, lists) in batches of 500.
 
+Usage (CKAN's ``tracking`` plugin is loaded): a year of views and downloads
+written straight into ``tracking_summary`` in SQL (what ``ckan tracking
+update`` would have summed), each dataset with a popularity of its own
+(a few much viewed, most seldom), half of the resources uploads (counted
+by their download address), half links, and a reuse for one dataset in
+twenty (``amp_dashboard_reuse``).
+
 It measures, p50/p95 over ``--repeat`` requests each, through the full WSGI
 stack with werkzeug's test client (API token in the ``Authorization``
-header): the freshness and quality dashboards and their CSV, as a sysadmin
-(every organisation: the whole catalogue) and as the editor of one
+header): the freshness, quality and usage dashboards and their CSV, as a
+sysadmin (every organisation: the whole catalogue) and as the editor of one
 organisation (1/12 of it); the home page and the dataset list (with the six
-added facets) as an anonymous visitor.
+added facets) as an anonymous visitor; ``POST /_tracking`` (a visit). The
+stock component: CKAN's own total views per dataset (the query of ``ckan
+tracking export``) on the same table.
 """
 from __future__ import annotations
 
@@ -27,6 +36,7 @@ import copy
 import datetime as dt
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -42,7 +52,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from search import PLACES, SUBJECTS, percentile  # noqa: E402
 
-PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
+PLUGINS = ("amp_search tracking amp_schema amp_dashboard scheming_datasets "
+           "scheming_organizations")
 INI = ROOT / "test.ini"
 DATABASE = "ckan_bench_dashboard"
 ORGANISATIONS = 12
@@ -169,6 +180,96 @@ def build(count: int, seed: int = 7) -> dict[str, Any]:
     return tokens
 
 
+def build_usage(seed: int = 11) -> None:
+    """A year of tracking in SQL (see the module's docstring)."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    started = time.perf_counter()
+    session = model.Session
+    # Each resource its own address; one in two an upload.
+    session.execute(sa.text(
+        "UPDATE resource SET url_type = CASE WHEN ('x' || substr(md5(id), 1, 2))::bit(8)::int % 2 = 0 "
+        "THEN 'upload' ELSE '' END, url = CASE WHEN ('x' || substr(md5(id), 1, 2))::bit(8)::int % 2 = 0 "
+        "THEN 'fichier.csv' ELSE 'https://example.org/' || id || '.csv' END"))
+    session.execute(sa.text("SELECT setseed(:s)"), {"s": seed / 100})
+    # Popularity: a dataset's share of days with views (Zipf-like).
+    session.execute(sa.text("""
+        CREATE TEMP TABLE bench_popularity AS
+        SELECT id, name, least(0.9, 0.02 + 0.9 / power(row_number() OVER (ORDER BY md5(id)), 0.6))
+               AS p
+        FROM package WHERE state = 'active' AND type = 'dataset'"""))
+    session.execute(sa.text("""
+        INSERT INTO tracking_summary (url, package_id, tracking_type, count, running_total,
+                                      recent_views, tracking_date)
+        SELECT '/dataset/' || b.name, b.id, 'page', 1 + floor(random() * 40 * b.p)::int, 0, 0, d::date
+        FROM bench_popularity b
+        CROSS JOIN generate_series(current_date - 365, current_date, interval '1 day') AS d
+        WHERE random() < b.p"""))
+    session.execute(sa.text("""
+        INSERT INTO tracking_summary (url, package_id, tracking_type, count, running_total,
+                                      recent_views, tracking_date)
+        SELECT CASE WHEN r.url_type = 'upload'
+                    THEN 'http://test.ckan.net/dataset/' || r.package_id || '/resource/' || r.id
+                         || '/download/fichier.csv'
+                    ELSE r.url END,
+               NULL, 'resource', 1 + floor(random() * 10 * b.p)::int, 0, 0, d::date
+        FROM resource r JOIN bench_popularity b ON b.id = r.package_id
+        CROSS JOIN generate_series(current_date - 365, current_date, interval '1 day') AS d
+        WHERE r.state = 'active' AND random() < b.p / 2"""))
+    session.execute(sa.text("""
+        INSERT INTO amp_dashboard_reuse (id, package_id, title, url, creator_user_id)
+        SELECT md5(id || 'r'), id, 'Réutilisation', 'https://example.org/reuse/' || id, ''
+        FROM bench_popularity WHERE ('x' || substr(md5(id), 3, 2))::bit(8)::int % 20 = 0"""))
+    session.execute(sa.text("ANALYZE tracking_summary"))
+    session.execute(sa.text("ANALYZE resource"))
+    model.repo.commit()
+    rows = session.execute(sa.text(
+        "SELECT tracking_type, count(*), sum(count) FROM tracking_summary GROUP BY 1")).all()
+    print(f"usage : {', '.join(f'{kind} {n:,} lignes ({total:,} visites)' for kind, n, total in rows)}"
+          f" en {time.perf_counter() - started:.1f} s")
+
+
+def stock_total_views(repeat: int) -> tuple[float, float]:
+    """CKAN's total views per dataset (``ckan tracking export``'s query)."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    durations = []
+    for _ in range(repeat + 1):
+        start = time.perf_counter()
+        model.Session.execute(sa.text(
+            "SELECT package_id, coalesce(sum(count), 0) AS total_views FROM tracking_summary "
+            "GROUP BY package_id ORDER BY total_views DESC")).all()
+        durations.append((time.perf_counter() - start) * 1000)
+    model.Session.remove()
+    durations = durations[1:]
+    return statistics.median(durations), percentile(durations, 0.95)
+
+
+def explain() -> None:
+    """EXPLAIN ANALYZE of amp_dashboard_usage's queries over every dataset
+    (AMP_BENCH_EXPLAIN=1)."""
+    import ckan.model as model
+    import sqlalchemy as sa
+
+    from ckanext.amp.common import usage
+    from ckanext.amp.dashboard.logic import usage as usage_action
+
+    ids = [row[0] for row in model.Session.execute(sa.text(
+        "SELECT id FROM package WHERE state = 'active'"))]
+    params = {"ids": ids, "start": usage.window_start(dt.date.today()),
+              "download": usage.DOWNLOAD_PATH, "page": usage_action.RESOURCE_PAGE,
+              "not_found": usage_action.NOT_FOUND}
+    for name in ("_VIEWS_SQL", "_RESOURCES_SQL", "_REUSES_SQL"):
+        query = getattr(usage_action, name)
+        compiled = sa.text("EXPLAIN ANALYZE " + query.text).bindparams(usage_action._IDS)
+        print(f"--- {name}")
+        for row in model.Session.execute(compiled, params):
+            print(row[0])
+    model.Session.remove()
+
+
 def profile(client: Any, tokens: dict[str, str], path: str, output: str) -> None:
     """cProfile of 5 requests of ``path`` as the sysadmin, top functions printed."""
     import cProfile
@@ -193,11 +294,28 @@ def measure(client: Any, tokens: dict[str, str], repeat: int) -> list[tuple[str,
         ("qualité, administrateur (tout)", "/dashboards/quality", "bench-admin"),
         ("qualité, éditeur (1 org.)", "/dashboards/quality", "bench-editor"),
         ("qualité CSV, administrateur", "/dashboards/quality.csv", "bench-admin"),
+        ("utilisation, administrateur (tout)", "/dashboards/usage", "bench-admin"),
+        ("utilisation, éditeur (1 org.)", "/dashboards/usage", "bench-editor"),
+        ("utilisation CSV (mois), administrateur", "/dashboards/usage.csv", "bench-admin"),
+        ("utilisation CSV (chaque jeu x 12 mois), administrateur",
+         "/dashboards/usage.csv?table=datasets", "bench-admin"),
         ("accueil, anonyme", "/", None),
         ("liste des jeux (facettes), anonyme", "/dataset/", None),
         ("liste, filtre qualité faible", "/dataset/?quality_band=low", None),
     ]
     rows = []
+    durations = []
+    for number in range(repeat + 1):
+        start = time.perf_counter()
+        response = client.post("/_tracking", data={"url": f"/dataset/jeu-{number:06d}",
+                                                   "type": "page"},
+                               headers={"User-Agent": f"bench/{number}"},
+                               environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        durations.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 204, response.status_code
+    durations = durations[1:]
+    rows.append(("visite enregistrée (POST /_tracking)", statistics.median(durations),
+                 percentile(durations, 0.95), 0))
     for label, path, user in pages:
         headers = {"Authorization": tokens[user]} if user else {}
         response = client.get(path, headers=headers)  # warm-up
@@ -213,7 +331,7 @@ def measure(client: Any, tokens: dict[str, str], repeat: int) -> list[tuple[str,
     return rows
 
 
-def run(count: int, repeat: int, profile_path: str = "") -> None:
+def run(ini: Path, count: int, repeat: int, profile_path: str = "") -> None:
     """In a child process (the servers' environment set): build, then measure."""
     import logging
 
@@ -222,18 +340,26 @@ def run(count: int, repeat: int, profile_path: str = "") -> None:
     from werkzeug.test import Client
 
     logging.disable(logging.WARNING)
-    config = load_config(str(INI))
-    config["ckan.plugins"] = PLUGINS
+    config = load_config(str(ini))
     app = make_app(config)
     with app._wsgi_app.test_request_context():  # type: ignore[attr-defined]
         tokens = build(count)
+        build_usage()
     client = Client(app)
+    if os.environ.get("AMP_BENCH_EXPLAIN"):
+        with app._wsgi_app.test_request_context():  # type: ignore[attr-defined]
+            explain()
+        return
     if profile_path:
-        profile(client, tokens, "/dashboards/freshness", profile_path)
+        profile(client, tokens, os.environ.get("AMP_BENCH_PROFILE_PAGE", "/dashboards/freshness"),
+                profile_path)
         return
     with os.popen("uptime") as uptime:
         print("charge avant :", uptime.read().strip())
     rows = measure(client, tokens, repeat)
+    with app._wsgi_app.test_request_context():  # type: ignore[attr-defined]
+        rows.append(("(stock) CKAN : total des vues par jeu, `tracking export`",
+                     *stock_total_views(repeat), 0))
     with os.popen("uptime") as uptime:
         print("charge après :", uptime.read().strip())
     print(f"\n| page ({count:,} jeux) | p50 (ms) | p95 (ms) | octets |\n|---|---:|---:|---:|")
@@ -246,7 +372,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10000, help="datasets generated")
     parser.add_argument("--repeat", type=int, default=20, help="requests per page")
     parser.add_argument("--cprofile", default="",
-                        help="instead of the figures: a cProfile of the freshness page to this file")
+                        help="instead of the figures: a cProfile of AMP_BENCH_PROFILE_PAGE "
+                             "(default the freshness page) to this file")
     arguments = parser.parse_args()
 
     from ckanext.amp.stack import migrations, services
@@ -261,9 +388,16 @@ def main() -> None:
                        CKAN_STORAGE_PATH=str(directory / "storage"))
             env.pop("CKAN_INI", None)
             (directory / "storage").mkdir(exist_ok=True)
-            migrations.upgrade(INI, running.sqlalchemy_url,
-                               make_ckan_runner(INI, env, directory / "setup.log"))
-            subprocess.run([sys.executable, __file__, "--run", str(arguments.count),
+            # test.ini with the bench's plugins: their migrations (tracking's,
+            # amp_dashboard's) run too.
+            ini = directory / "bench.ini"
+            text = re.sub(r"^ckan\.plugins = .*$", f"ckan.plugins = {PLUGINS}",
+                          INI.read_text(encoding="utf-8"), flags=re.M)
+            text = text.replace("use = config:", f"use = config:{ROOT}/", 1)
+            ini.write_text(text, encoding="utf-8")
+            migrations.upgrade(ini, running.sqlalchemy_url,
+                               make_ckan_runner(ini, env, directory / "setup.log"))
+            subprocess.run([sys.executable, __file__, "--run", str(ini), str(arguments.count),
                             str(arguments.repeat), arguments.cprofile], env=env, check=True,
                            cwd=ROOT)
         finally:
@@ -271,7 +405,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--run":
-        run(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    if len(sys.argv) == 6 and sys.argv[1] == "--run":
+        run(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
         main()

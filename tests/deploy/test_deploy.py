@@ -270,6 +270,8 @@ def test_scheduler_runs_the_daily_access_jobs_by_default(services):
     assert default, value
     jobs = [job.split() for job in default.group(1).split(";")]
     assert ["amp", "access", "remind"] in jobs and ["amp", "access", "prune"] in jobs
+    # CKAN's tracking: raw views and downloads summed for the usage dashboard.
+    assert ["tracking", "update"] in jobs
 
 
 def test_scalable_services_declare_replicas_and_publish_no_port(services):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ckanext.amp.stack import ckan_ini, migrations, services
-from ckanext.amp.stack.cli import has_path_argument, pytest_outcome
+from ckanext.amp.stack.cli import daily_jobs, has_path_argument, pytest_outcome
 from ckanext.amp.stack.settings import Settings, SettingsError
 from ckanext.amp.stack.supervisor import Child, Supervisor
 
@@ -138,6 +138,16 @@ def test_bundle_plugin_has_migrations_iff_alembic_ini_exists():
         assert (migrations.plugin_migration_dir(name) is not None) == expected, name
         # ... and only when enabled.
         assert migrations.plugins_with_migrations([]) == []
+
+
+def test_make_run_migrates_and_updates_ckan_tracking():
+    """CKAN's tracking plugin (make run's list): its migration is found, and
+    `ckan tracking update` is one of the daily jobs."""
+    plugins = ckan_ini.enabled_plugins(ckan_ini.BASE_INI)
+    assert "tracking" in plugins and "amp_dashboard" in plugins
+    assert {"tracking", "amp_dashboard"} <= set(migrations.plugins_with_migrations(plugins))
+    assert ("tracking-update", ["tracking", "update"]) in daily_jobs(plugins)
+    assert all(job[1][0] != "tracking" for job in daily_jobs(["amp_access"]))
 
 
 # ------------------------------------------------------------- amp-stack test

@@ -21,6 +21,7 @@ __all__ = [
     "amp_frequency_label",
     "amp_home",
     "amp_portal",
+    "amp_tracking_enabled",
 ]
 
 #: Options of the portal's identity; each may come from the environment
@@ -112,10 +113,14 @@ def _search(**params: Any) -> dict[str, Any]:
 
 
 def _popular(rows: int) -> list[dict[str, Any]]:
-    """The most used datasets: by recent views when CKAN's ``tracking``
-    plugin counts them, else by followers."""
+    """The most used datasets: by recent views (the last 14 days) when
+    CKAN's ``tracking`` plugin counts them, else (or while none is viewed)
+    by followers."""
     if plugins.plugin_loaded("tracking"):
-        return _search(q="*:*", rows=rows, sort="views_recent desc")["results"]
+        viewed = _search(q="*:*", fq="views_recent:[1 TO *]", rows=rows,
+                         sort="views_recent desc, metadata_modified desc")["results"]
+        if viewed:
+            return viewed
     import sqlalchemy as sa
     from ckan import model
 
@@ -155,6 +160,11 @@ def amp_dashboard_allowed() -> bool:
     user = _user()
     return bool(user and (authz.is_sysadmin(user)
                           or authz.has_user_permission_for_some_org(user, "create_dataset")))
+
+
+def amp_tracking_enabled() -> bool:
+    """Whether CKAN's tracking plugin records the visits."""
+    return plugins.plugin_loaded("tracking")
 
 
 def amp_freshness_buckets() -> list[dict[str, str]]:

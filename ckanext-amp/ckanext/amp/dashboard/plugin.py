@@ -16,8 +16,8 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as toolkit
 
 from ckanext.amp.common import quality_bands
-from ckanext.amp.dashboard import helpers, views
-from ckanext.amp.dashboard.logic import action, auth, validation
+from ckanext.amp.dashboard import helpers, usage_views, views
+from ckanext.amp.dashboard.logic import action, auth, usage, usage_auth, validation
 from ckanext.amp.dashboard.logic import conventions as conventions_action
 from ckanext.amp.translation import SharedCatalogue
 
@@ -43,6 +43,7 @@ class AmpDashboardPlugin(SharedCatalogue, plugins.SingletonPlugin):
     plugins.implements(plugins.IAuthFunctions)
     plugins.implements(plugins.IFacets, inherit=True)
     plugins.implements(plugins.IPackageController, inherit=True)
+    plugins.implements(plugins.IMiddleware, inherit=True)
 
     # IConfigurer
     def update_config(self, config: Any) -> None:
@@ -51,13 +52,18 @@ class AmpDashboardPlugin(SharedCatalogue, plugins.SingletonPlugin):
         toolkit.add_public_directory(config, "public")
         toolkit.add_resource("assets", "amp_dashboard")
 
+    # IMiddleware
+    def make_middleware(self, app: Any, config: Any) -> Any:
+        usage_views.exempt_tracking_from_csrf(app)
+        return app
+
     # IActions / IAuthFunctions
     def get_actions(self) -> dict[str, Any]:
         return {**action.get_actions(), **conventions_action.get_actions(),
-                **validation.get_actions()}
+                **validation.get_actions(), **usage.get_actions()}
 
     def get_auth_functions(self) -> dict[str, Any]:
-        return auth.get_auth_functions()
+        return {**auth.get_auth_functions(), **usage_auth.get_auth_functions()}
 
     # IFacets
     def dataset_facets(self, facets_dict: OrderedDict, package_type: str) -> OrderedDict:

@@ -136,6 +136,11 @@ dashboards.add_url_rule("/validation", view_func=validation_views.validation,
 dashboards.add_url_rule("/validation.csv", view_func=validation_views.validation_csv,
                         endpoint="validation_csv")
 
+from ckanext.amp.dashboard import usage_views  # noqa: E402  (the usage tab)
+
+dashboards.add_url_rule("/usage", view_func=usage_views.usage, endpoint="usage")
+dashboards.add_url_rule("/usage.csv", view_func=usage_views.usage_csv, endpoint="usage_csv")
+
 
 def get_blueprints() -> list[Blueprint]:
-    return [dashboards]
+    return [dashboards] + usage_views.tracking_blueprints()

@@ -241,6 +241,10 @@ def daily_jobs(plugins: Sequence[str]) -> list[tuple[str, list[str]]]:
         # Reminders of pending access requests; retention of the audit log.
         jobs += [("access-remind", ["amp", "access", "remind"]),
                  ("access-prune", ["amp", "access", "prune"])]
+    if "tracking" in plugins:
+        # CKAN's tracking: the day's raw views and downloads summed into
+        # tracking_summary (what the usage dashboard and "most used" read).
+        jobs.append(("tracking-update", ["tracking", "update"]))
     return jobs
 
 

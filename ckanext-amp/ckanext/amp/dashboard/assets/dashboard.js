@@ -82,11 +82,61 @@
     }
   };
 
+  /* A time series (kind "line", spec.series = [{label, values}]): each
+     line has its own dash pattern and point style, and the legend names
+     them, so that colour is never the only difference. */
+  var LINE_COLOURS = ['#00558c', '#b35806', '#1b7837', '#4d4d4d'];
+  var LINE_DASHES = [[], [8, 5], [2, 3], [12, 4, 2, 4]];
+  var LINE_POINTS = ['circle', 'rectRot', 'triangle', 'rect'];
+
+  function drawLines(canvas, spec) {
+    new window.Chart(canvas, {
+      type: 'line',
+      data: {
+        labels: spec.labels,
+        datasets: spec.series.map(function (serie, index) {
+          var colour = LINE_COLOURS[index % LINE_COLOURS.length];
+          return {
+            label: serie.label,
+            data: serie.values,
+            borderColor: colour,
+            backgroundColor: colour,
+            borderWidth: 2,
+            borderDash: LINE_DASHES[index % LINE_DASHES.length],
+            pointStyle: LINE_POINTS[index % LINE_POINTS.length],
+            pointRadius: 5,
+            pointHoverRadius: 7,
+            tension: 0
+          };
+        })
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        plugins: {
+          legend: {display: true, position: 'top', labels: {usePointStyle: true}},
+          title: {display: false}
+        },
+        scales: {
+          y: {beginAtZero: true, title: {display: Boolean(spec.axis), text: spec.axis},
+              ticks: {precision: 0}},
+          x: {ticks: {autoSkip: false, maxRotation: 40, minRotation: 0}}
+        }
+      }
+    });
+    canvas.setAttribute('data-amp-chart-ready', '1');
+  }
+
   function draw(canvas) {
     var spec;
     try {
       spec = JSON.parse(canvas.getAttribute('data-amp-chart'));
     } catch (error) {
+      return;
+    }
+    if (spec.kind === 'line') {
+      drawLines(canvas, spec);
       return;
     }
     var series = spec.series || [{label: spec.axis || spec.title, values: spec.values}];
