@@ -160,8 +160,8 @@ PY
 # Migrations (the `ckan` service only: CKAN_RUN_MIGRATIONS=1)
 # --------------------------------------------------------------------------
 run_migrations() {
-    log "running database migrations (core, then: ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_dcat amp_access amp_conventions amp_harvest amp_validation})"
-    python - ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_dcat amp_access amp_conventions amp_harvest amp_validation} <<'PY'
+    log "running database migrations (core, then: ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_dcat amp_access amp_conventions amp_harvest amp_validation amp_dashboard})"
+    python - ${CKAN_MIGRATE_PLUGINS:-activity harvest amp_search amp_dcat amp_access amp_conventions amp_harvest amp_validation amp_dashboard} <<'PY'
 import os, subprocess, sys
 import psycopg2
 

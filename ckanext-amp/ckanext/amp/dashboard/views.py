@@ -136,6 +136,11 @@ dashboards.add_url_rule("/validation", view_func=validation_views.validation,
 dashboards.add_url_rule("/validation.csv", view_func=validation_views.validation_csv,
                         endpoint="validation_csv")
 
+# The obligations and maturity pages (obligation_views.py), on this blueprint.
+from ckanext.amp.dashboard import obligation_views  # noqa: E402
+
+obligation_views.register(dashboards)
+
 
 def get_blueprints() -> list[Blueprint]:
     return [dashboards]
