@@ -252,7 +252,7 @@ def status_counts(statuses: Iterable[str]) -> dict[str, int]:
 def prefill(code: str, organization: str = "") -> dict[str, str]:
     """The query of ``/dataset/new`` that opens the form prefilled for this
     obligation: its schema (``conforms_to``), licence, frequency, themes and
-    flag, and the organisation (its name or id) when given."""
+    flag, and the organisation (its id: the form's select compares ids) when given."""
     item = _BY_CODE[code]
     query: dict[str, Any] = {"obligation": item.code, "license_id": item.licence,
                              "frequency": item.frequency_uri}

@@ -117,7 +117,7 @@ def amp_dashboard_obligations(context: dict[str, Any], data_dict: dict[str, Any]
                     "frequency": report.frequency, "last_update": _iso(report.last_update),
                     "days_late": int(report.days_late),
                 } for dataset, report in found],
-                "new_dataset": obligations.prefill(item.code, org["name"]),
+                "new_dataset": obligations.prefill(item.code, org["id"]),
             })
         summaries.append({
             "id": org["id"], "name": org["name"],
