@@ -128,7 +128,7 @@ def amp_dashboard_maturity_show(context: dict[str, Any], data_dict: dict[str, An
     :param lang: ``fr`` (default) or ``en``, the language of the checklist
     :type lang: string
     :returns: ``{organization: {id, name, title}, checklist: {version,
-        themes: [{code, label, items: [{code, group, label}]}]}, latest
+        themes: [{code, label, questions: [{code, group, label}]}]}, latest
         (an assessment, or null), history: [assessment...], count}``
     :rtype: dictionary
     """
@@ -161,7 +161,7 @@ def checklist(lang: str = "fr") -> dict[str, Any]:
     """The checklist's themes and questions, labelled in ``lang``."""
     return {"version": maturity.CHECKLIST_VERSION, "themes": [{
         "code": theme.code, "label": theme.label(lang),
-        "items": [{"code": item.code, "group": item.group_label(lang), "label": item.label(lang)}
+        "questions": [{"code": item.code, "group": item.group_label(lang), "label": item.label(lang)}
                   for item in maturity.items_of(theme.code)],
     } for theme in maturity.THEMES]}
 
