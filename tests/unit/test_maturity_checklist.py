@@ -30,6 +30,8 @@ def test_score_is_the_share_of_yes_overall_and_per_theme():
         "pilotage": 100, "organisation": 0, "ouverture": 0, "citoyens": 0, "ecosysteme": 0}
     assert maturity.validate(all_answers("oui")).score == 100
     assert maturity.validate(all_answers(False)).score == 0
+    twenty = {code: "yes" if i < 20 else "no" for i, code in enumerate(all_answers())}
+    assert maturity.score(twenty) == 63  # 62.5, rounded half up
 
 
 def test_every_question_must_be_answered():

@@ -252,11 +252,12 @@ def _share(answers: Mapping[str, str], items: list[Item] | tuple[Item, ...]) -> 
     if not items:
         return 0
     yes = sum(1 for item in items if answers.get(item.code) == "yes")
-    return round(100 * yes / len(items))
+    # Half up (62.5 -> 63), not Python's round-half-even.
+    return (200 * yes + len(items)) // (2 * len(items))
 
 
 def score(answers: Mapping[str, str]) -> int:
-    """Share of the questions answered ``yes``, 0-100."""
+    """Share of the questions answered ``yes``, 0-100, rounded half up."""
     return _share(answers, ITEMS)
 
 

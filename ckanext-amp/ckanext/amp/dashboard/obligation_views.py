@@ -98,7 +98,7 @@ def maturity_page() -> Any:
     if not form:
         form = {"answers": latest.get("answers", {}), "comments": latest.get("comments", {})}
     evolution = [{"code": item["id"],
-                  "label": toolkit.h.render_datetime(item["submitted"], with_hours=True),
+                  "label": toolkit.h.render_datetime(item["submitted"], "%d/%m/%Y %H:%M"),
                   "count": item["score"]} for item in reversed(figures["history"])]
     theme_labels = {theme["code"]: theme["label"] for theme in figures["checklist"]["themes"]}
     return toolkit.render("amp/dashboard/maturity.html", {
