@@ -6,18 +6,11 @@ obligation); the editor fills in the maturity checklist twice and sees the
 latest score, the history and the plot of its evolution."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
 from support.browser import assert_french, ckan_ready, login
-
-FREQ = "http://publications.europa.eu/resource/authority/frequency/"
-
-
-def days_ago(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+from support.dashboard import FREQ, canvas_colours, days_ago
 
 
 @pytest.fixture(scope="module")
@@ -36,19 +29,6 @@ def steward(portal):
                           modified=days_ago(2))
     return user, organization
 
-
-def canvas_colours(page, selector: str) -> int:
-    """How many distinct colours the canvas holds (1: blank)."""
-    return page.evaluate("""(selector) => {
-        const canvas = document.querySelector(selector);
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        const colours = new Set();
-        for (let i = 0; i < data.length; i += 4 * 7) {
-            colours.add(data[i] + ',' + data[i + 1] + ',' + data[i + 2] + ',' + data[i + 3]);
-            if (colours.size > 50) break;
-        }
-        return colours.size;
-    }""", selector)
 
 
 def test_missing_obligation_opens_the_prefilled_form(portal, steward, page, screenshot):

@@ -18,6 +18,8 @@ from ckan.tests import factories
 
 from ckanext.amp.common import maturity
 
+from support.dashboard import auth
+
 PASSWORD = "Mot-de-passe-2026"
 PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
@@ -52,10 +54,6 @@ def people():
         {"name": outsider["name"], "capacity": "editor"}])
     return {"admin": admin, "editor": editor, "member": member, "outsider": outsider,
             "org": org, "other": other, "sysadmin": factories.SysadminWithToken()}
-
-
-def auth(user):
-    return {"Authorization": user["token"]}
 
 
 def answers(yes: int) -> dict[str, str]:

@@ -6,7 +6,6 @@ the link from a missing obligation to the prefilled new-dataset form."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import urllib.parse
 from dataclasses import dataclass
@@ -17,9 +16,8 @@ from bs4 import BeautifulSoup
 
 from ckan.tests import factories, helpers
 
-from support.data import dataset_fields
+from support.dashboard import FREQ, auth, create, days_ago
 
-FREQ = "http://publications.europa.eu/resource/authority/frequency/"
 SCDL = "https://schema.data.gouv.fr/schemas/scdl/{}/2.1.0/schema.json"
 PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
@@ -27,10 +25,6 @@ pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
 ]
-
-
-def days_ago(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
 
 
 @dataclass
@@ -41,12 +35,6 @@ class World:
     other_editor: dict[str, Any]
     commune: dict[str, Any]
     syndicat: dict[str, Any]
-
-
-def create(sysadmin, org, name, **fields):
-    return helpers.call_action("package_create", context={"user": sysadmin["name"]},
-                               **dataset_fields(org, name=name, title=name.replace("-", " "),
-                                                **fields))
 
 
 @pytest.fixture
@@ -76,10 +64,6 @@ def world() -> World:
     create(sysadmin, syndicat, "subventions-associations", conforms_to=[SCDL.format("subventions")],
            frequency="", private=True)
     return World(sysadmin, editor, member, other_editor, commune, syndicat)
-
-
-def auth(user):
-    return {"Authorization": user["token"]}
 
 
 def obligations(app, user, **params):

@@ -37,13 +37,17 @@ ANSWERS = ("yes", "no")
 COMMENT_MAX = 500
 
 
+def _in(labels: Mapping[str, str], lang: str) -> str:
+    return labels.get(lang) or labels["fr"]
+
+
 @dataclass(frozen=True)
 class Theme:
     code: str
     labels: Mapping[str, str]
 
     def label(self, lang: str = "fr") -> str:
-        return self.labels.get(lang) or self.labels["fr"]
+        return _in(self.labels, lang)
 
 
 @dataclass(frozen=True)
@@ -55,10 +59,10 @@ class Item:
     labels: Mapping[str, str]
 
     def label(self, lang: str = "fr") -> str:
-        return self.labels.get(lang) or self.labels["fr"]
+        return _in(self.labels, lang)
 
     def group_label(self, lang: str = "fr") -> str:
-        return self.group.get(lang) or self.group["fr"]
+        return _in(self.group, lang)
 
 
 THEMES: tuple[Theme, ...] = (
