@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from support.browser import assert_french, ckan_ready, login
-from support.dashboard import FREQ, canvas_colours, days_ago
+from support.browser import assert_french, canvas_colours, ckan_ready, login
+from support.dashboard import FREQ, days_ago
 
 
 @pytest.fixture(scope="module")

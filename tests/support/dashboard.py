@@ -1,6 +1,6 @@
 """Shared pieces of the dashboard tests (tests/dashboard, tests/browser):
-dates N days ago, datasets made by a sysadmin, API headers, and how many
-colours a canvas holds once Chart.js has drawn it."""
+dates N days ago, datasets made by a sysadmin, API headers (a canvas's
+colours: ``support.browser.canvas_colours``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -29,16 +29,3 @@ def auth(user: Mapping[str, Any]) -> dict[str, str]:
     """Headers of an API call as ``user`` (a factory user with a token)."""
     return {"Authorization": user["token"]}
 
-
-def canvas_colours(page: Any, selector: str) -> int:
-    """How many distinct colours the canvas holds (1: blank)."""
-    return page.evaluate("""(selector) => {
-        const canvas = document.querySelector(selector);
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        const colours = new Set();
-        for (let i = 0; i < data.length; i += 4 * 7) {
-            colours.add(data[i] + ',' + data[i + 1] + ',' + data[i + 2] + ',' + data[i + 3]);
-            if (colours.size > 50) break;
-        }
-        return colours.size;
-    }""", selector)
