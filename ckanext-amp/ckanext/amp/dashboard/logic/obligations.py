@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from ckan import authz
 from ckan.plugins import toolkit
 
 from ckanext.amp.common import freshness, obligations
@@ -30,17 +31,21 @@ def _owner_filter(organization_ids: list[str]) -> str:
     return "owner_org:(" + " OR ".join(f'"{i}"' for i in organization_ids) + ")"
 
 
-def _candidates(context: dict[str, Any], organization_ids: list[str]) -> list[dict[str, Any]]:
-    """Datasets of these organisations with a ``conforms_to`` or a flag, as
-    the caller may see them."""
+def _candidates(context: dict[str, Any], organization_ids: list[str], everything: bool
+                ) -> list[dict[str, Any]]:
+    """Datasets of these organisations (of every one when ``everything``)
+    with a ``conforms_to`` or a flag, as the caller may see them."""
     if not organization_ids:
         return []
+    fq = f"({_CANDIDATES})"
+    if not everything:
+        fq = f"{_owner_filter(organization_ids)} AND {fq}"
     found: list[dict[str, Any]] = []
     start = 0
     while True:
         result = toolkit.get_action("package_search")(
             {"user": context.get("user")},
-            {"q": "*:*", "fq": f"{_owner_filter(organization_ids)} AND ({_CANDIDATES})",
+            {"q": "*:*", "fq": fq,
              "rows": _PAGE, "start": start, "include_private": True,
              "sort": "metadata_modified desc"})
         found += result["results"]
@@ -87,7 +92,9 @@ def amp_dashboard_obligations(context: dict[str, Any], data_dict: dict[str, Any]
     moment = now()
     by_org: dict[str, dict[str, list[tuple[dict[str, Any], freshness.Freshness]]]] = {
         org["id"]: {item.code: [] for item in obligations.OBLIGATIONS} for org in organizations}
-    for dataset in _candidates(context, list(by_org)):
+    # A sysadmin's whole catalogue: no list of every organisation in the filter.
+    everything = not data_dict.get("organization") and authz.is_sysadmin(context.get("user"))
+    for dataset in _candidates(context, list(by_org), everything):
         codes = obligations.matching(dataset)
         owner = by_org.get(dataset.get("owner_org") or "")
         if not codes or owner is None:
