@@ -16,10 +16,9 @@ from ckan.tests import factories, helpers
 
 from ckanext.amp.common import freshness
 
-from support.dashboard import FREQ, auth, create, days_ago
+from support.dashboard import FREQ, PLUGINS, auth, create, days_ago
 
 THEME = "http://publications.europa.eu/resource/authority/data-theme/"
-PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),

@@ -18,10 +18,9 @@ from ckan.tests import factories
 
 from ckanext.amp.common import maturity
 
-from support.dashboard import auth
+from support.dashboard import PLUGINS, auth
 
 PASSWORD = "Mot-de-passe-2026"
-PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),

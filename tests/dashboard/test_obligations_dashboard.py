@@ -16,10 +16,9 @@ from bs4 import BeautifulSoup
 
 from ckan.tests import factories, helpers
 
-from support.dashboard import FREQ, auth, create, days_ago
+from support.dashboard import FREQ, PLUGINS, auth, create, days_ago
 
 SCDL = "https://schema.data.gouv.fr/schemas/scdl/{}/2.1.0/schema.json"
-PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),

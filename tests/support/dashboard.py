@@ -10,6 +10,9 @@ from support.data import dataset_fields
 
 FREQ = "http://publications.europa.eu/resource/authority/frequency/"
 
+#: The plugins the dashboard integration tests load (amp_dashboard over the amp schema).
+PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
+
 
 def days_ago(days: int) -> str:
     return (dt.date.today() - dt.timedelta(days=days)).isoformat()
