@@ -176,6 +176,21 @@ def test_the_page_lists_and_links_a_missing_obligation_to_the_prefilled_form(app
         world.commune["id"]
 
 
+def test_the_page_lists_five_datasets_per_obligation_the_csv_all(app, world):
+    for number in range(6):
+        create(world.sysadmin, world.commune, f"budget-annexe-{number}",
+               conforms_to=[SCDL.format("budget")], frequency=FREQ + "ANNUAL",
+               modified=days_ago(10 + number))
+    page = BeautifulSoup(app.get("/dashboards/obligations", headers=auth(world.editor)).body,
+                         "html.parser")
+    row = page.select_one("tr[data-obligation='budget']")
+    assert len(row.select("li[data-dataset]")) == 5
+    assert "et 2 autres jeux de données (dans le CSV)" in row.text
+    body = app.get("/dashboards/obligations.csv", headers=auth(world.editor)).body
+    budget = next(r for r in csv.reader(io.StringIO(body.lstrip("\ufeff"))) if r[1] == "budget")
+    assert budget[6] == "7" and len(budget[7].split()) == 7
+
+
 def test_csv_export(app, world):
     body = app.get("/dashboards/obligations.csv", headers=auth(world.editor)).body
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))

@@ -25,6 +25,9 @@ STATUS_LABELS = {
 }
 assert tuple(STATUS_LABELS) == obligations.STATUSES
 
+#: Datasets listed per obligation and organisation (the freshest first; the CSV has them all).
+SHOWN_DATASETS = 5
+
 
 def status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"code": code, "label": toolkit._(label), "count": counts[code]}
@@ -36,7 +39,8 @@ def obligations_page() -> str:
     return toolkit.render("amp/dashboard/obligations.html", {
         "figures": figures, "wanted": wanted, "organizations": organizations,
         "statuses": status_rows(figures["totals"]),
-        "status_labels": {code: toolkit._(label) for code, label in STATUS_LABELS.items()}})
+        "status_labels": {code: toolkit._(label) for code, label in STATUS_LABELS.items()},
+        "shown_datasets": SHOWN_DATASETS})
 
 
 def obligations_csv() -> Response:
