@@ -22,8 +22,9 @@ twenty (``amp_dashboard_reuse``).
 
 It measures, p50/p95 over ``--repeat`` requests each, through the full WSGI
 stack with werkzeug's test client (API token in the ``Authorization``
-header): the freshness, quality and usage dashboards and their CSV, as a
-sysadmin (every organisation: the whole catalogue) and as the editor of one
+header): the freshness, quality, usage and obligations dashboards and their
+CSV (a quarter of the clones follow a schema, most of them an obligation's),
+as a sysadmin (every organisation: the whole catalogue) and as the editor of one
 organisation (1/12 of it); the home page and the dataset list (with the six
 added facets) as an anonymous visitor; ``POST /_tracking`` (a visit). The
 stock component: CKAN's own total views per dataset (the query of ``ckan
@@ -61,6 +62,10 @@ FREQ = "http://publications.europa.eu/resource/authority/frequency/"
 #: Frequencies of the clones, roughly as a local authority's catalogue has them.
 FREQUENCIES = (["MONTHLY"] * 5 + ["ANNUAL"] * 6 + ["WEEKLY"] * 2 + ["DAILY"] * 2
                + ["QUARTERLY"] * 2 + ["IRREG"] * 2 + ["NEVER", "UNKNOWN", ""])
+#: Schemas a quarter of the clones follow (the obligations dashboard reads them).
+SCHEMAS = ["https://schema.data.gouv.fr/scdl/budget/", "https://schema.data.gouv.fr/scdl/deliberations/",
+           "https://schema.data.gouv.fr/scdl/subventions/", "https://schema.data.gouv.fr/139bercy/decp/",
+           "https://gtfs.org/schedule/reference/", "https://schema.data.gouv.fr/scdl/equipements/"]
 NOTES = ("Données publiées par la Métropole Aix-Marseille-Provence, mises à jour par le "
          "service producteur, décrites ici avec leur méthode de production et leurs limites.")
 
@@ -133,13 +138,19 @@ def build(count: int, seed: int = 7) -> dict[str, Any]:
         modified = (now - dt.timedelta(days=rng.randint(0, 1500))).date().isoformat()
         clone_id = str(uuid.uuid4())
         title = f"{rng.choice(SUBJECTS).capitalize()} — {rng.choice(PLACES)} {number}"
+        schema = rng.choice(SCHEMAS) if rng.random() < 0.25 else ""
         clones.append((base, clone_id, f"jeu-{number:06d}", title, organisation,
-                       FREQ + frequency if frequency else "", modified))
+                       FREQ + frequency if frequency else "", modified, schema))
     packages, extras, resources = [], [], []
-    for base, clone_id, name, title, organisation, frequency, modified in clones:
+    for base, clone_id, name, title, organisation, frequency, modified, schema in clones:
+        if schema:
+            extras.append({"id": str(uuid.uuid4()), "package_id": clone_id, "key": "conforms_to",
+                           "value": f'["{schema}"]', "state": "active"})
         packages.append({**seed_rows[base["id"]], "id": clone_id, "name": name, "title": title,
                          "owner_org": organisation["id"], "metadata_modified": now})
         for row in seed_extras[base["id"]]:
+            if schema and row["key"] == "conforms_to":
+                continue
             value = {"frequency": frequency, "modified": modified}.get(row["key"], row["value"])
             extras.append({**row, "id": str(uuid.uuid4()), "package_id": clone_id, "value": value})
         for row in seed_resources[base["id"]]:
@@ -155,11 +166,14 @@ def build(count: int, seed: int = 7) -> dict[str, Any]:
     connection = search_common.make_connection()
     for offset in range(0, len(clones), 500):
         sink = CapturedWrites()
-        for base, clone_id, name, title, organisation, frequency, modified in clones[offset:offset + 500]:
+        for base, clone_id, name, title, organisation, frequency, modified, schema in \
+                clones[offset:offset + 500]:
             dataset = copy.deepcopy(shown[base["id"]])
             dataset.update(id=clone_id, name=name, title=title, owner_org=organisation["id"],
                            organization=organisation, modified=modified,
                            metadata_modified=now.isoformat())
+            if schema:
+                dataset["conforms_to"] = [schema]
             if frequency:
                 dataset["frequency"] = frequency
             else:
@@ -299,6 +313,9 @@ def measure(client: Any, tokens: dict[str, str], repeat: int) -> list[tuple[str,
         ("utilisation CSV (mois), administrateur", "/dashboards/usage.csv", "bench-admin"),
         ("utilisation CSV (chaque jeu x 12 mois), administrateur",
          "/dashboards/usage.csv?table=datasets", "bench-admin"),
+        ("obligations, administrateur (tout)", "/dashboards/obligations", "bench-admin"),
+        ("obligations, éditeur (1 org.)", "/dashboards/obligations", "bench-editor"),
+        ("obligations CSV, administrateur", "/dashboards/obligations.csv", "bench-admin"),
         ("accueil, anonyme", "/", None),
         ("liste des jeux (facettes), anonyme", "/dataset/", None),
         ("liste, filtre qualité faible", "/dataset/?quality_band=low", None),

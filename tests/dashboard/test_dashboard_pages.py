@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import re
-import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -17,20 +16,14 @@ from ckan.tests import factories, helpers
 
 from ckanext.amp.common import freshness
 
-from support.data import dataset_fields
+from support.dashboard import FREQ, PLUGINS, auth, create, days_ago
 
-FREQ = "http://publications.europa.eu/resource/authority/frequency/"
 THEME = "http://publications.europa.eu/resource/authority/data-theme/"
-PLUGINS = "amp_search amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
 pytestmark = [
     pytest.mark.ckan_config("ckan.plugins", PLUGINS),
     pytest.mark.usefixtures("with_plugins", "clean_db", "clean_index"),
 ]
-
-
-def days_ago(days: int) -> str:
-    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
 
 
 @dataclass
@@ -41,12 +34,6 @@ class World:
     outsider: dict[str, Any]
     water: dict[str, Any]
     transport: dict[str, Any]
-
-
-def create(sysadmin, org, name, **fields):
-    return helpers.call_action("package_create", context={"user": sysadmin["name"]},
-                               **dataset_fields(org, name=name, title=name.replace("-", " "),
-                                                **fields))
 
 
 @pytest.fixture
@@ -71,10 +58,6 @@ def world() -> World:
     create(sysadmin, transport, "horaires-bus", frequency=FREQ + "DAILY", modified=days_ago(30),
            theme=["TRAN"], hvd_category=["http://data.europa.eu/bna/c_ac64a52d"])
     return World(sysadmin, editor, member, outsider, water, transport)
-
-
-def auth(user):
-    return {"Authorization": user["token"]}
 
 
 def test_home_page_and_dataset_list_for_a_visitor(app, world):

@@ -23,7 +23,7 @@ from ckan.tests import helpers
 from ckanext.dcat.processors import RDFSerializer
 from ckanext.scheming.helpers import scheming_get_dataset_schema
 
-from ckanext.amp.common import dcat_mapping as m
+from ckanext.amp.common import dcat_mapping as m, obligations
 from ckanext.amp.schema import demo
 
 import dcat_helpers as h
@@ -209,6 +209,7 @@ _variations = st.fixed_dictionaries({}, optional={
         st.one_of(st.just({}), _agent("operateurs"))).map(lambda pair: {**pair[0], **pair[1]}),
         min_size=1, max_size=1),
     "version": st.from_regex(r"[0-9]\.[0-9]{1,2}", fullmatch=True),
+    "obligation": st.sampled_from(sorted(obligations.LABELS)),
     "documentation": st.lists(_url("documentation"), min_size=1, max_size=2, unique=True),
     "is_referenced_by": st.lists(_url("citations"), min_size=1, max_size=2, unique=True),
     "temporal_coverage": st.tuples(_date, _date).map(

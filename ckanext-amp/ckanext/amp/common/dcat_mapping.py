@@ -19,6 +19,7 @@ access_rights          derived from diffusion, never read from the dict
 diffusion_basis        ``amp:diffusionBasis`` (+ ``amp:diffusionBasisNote``, free text)
 convention             ``amp:convention``
 metadata_visibility    ``amp:metadataVisibility``
+obligation             ``amp:obligation`` (code of common/obligations.py)
 spatial_granularity    ``amp:spatialGranularity`` (OpenDataFrance COUV_SPAT_MAILLE)
 spatial_zones          ``dct:spatial <http://id.insee.fr/geo/...>`` (a ``dct:Location``
                        with its label and bbox) + one derived ``dct:Location``
@@ -95,6 +96,8 @@ AMP_LITERALS = {
     "diffusion_basis_note": AMP.diffusionBasisNote,
     "convention": AMP.convention,
     "metadata_visibility": AMP.metadataVisibility,
+    # The publication obligation the steward flagged (common/obligations.py).
+    "obligation": AMP.obligation,
     "spatial_granularity": AMP.spatialGranularity,
     # OpenDataFrance PRODUCTEUR_NOM; its SIRET is the publisher's adms:identifier.
     "producer": AMP.producer,

@@ -141,6 +141,11 @@ from ckanext.amp.dashboard import usage_views  # noqa: E402  (the usage tab)
 dashboards.add_url_rule("/usage", view_func=usage_views.usage, endpoint="usage")
 dashboards.add_url_rule("/usage.csv", view_func=usage_views.usage_csv, endpoint="usage_csv")
 
+# The obligations and maturity pages (obligation_views.py), on this blueprint.
+from ckanext.amp.dashboard import obligation_views  # noqa: E402
+
+obligation_views.register(dashboards)
+
 
 def get_blueprints() -> list[Blueprint]:
     return [dashboards] + usage_views.tracking_blueprints()

@@ -26,6 +26,7 @@ __all__ = [
     "amp_language_choices",
     "amp_licence_choices",
     "amp_metadata_visibility_choices",
+    "amp_obligation_choices",
     "amp_organization_kind_choices",
     "amp_quality",
     "amp_spatial_granularity_choices",
@@ -118,6 +119,11 @@ def amp_diffusion_basis_choices(field: Any = None) -> Choices:
 
 def amp_metadata_visibility_choices(field: Any = None) -> Choices:
     return rules.choices(rules.METADATA_VISIBILITY, _lang())
+
+
+def amp_obligation_choices(field: Any = None) -> Choices:
+    """The publication obligations (budgets, deliberations...), in the list's order."""
+    return rules.choices(rules.OBLIGATIONS, _lang())
 
 
 def amp_spatial_granularity_choices(field: Any = None) -> Choices:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ckanext.amp.common import diffusion
+from ckanext.amp.common import diffusion, obligations
 from ckanext.amp.common.validation import InvalidValue
 
 #: Diffusion levels and restricted records' visibility: the tables of
@@ -19,6 +19,9 @@ from ckanext.amp.common.validation import InvalidValue
 #: schema's ``amp_choice`` validators use.
 DIFFUSION_LEVELS = diffusion.LEVEL_LABELS
 METADATA_VISIBILITY = diffusion.METADATA_VISIBILITY_LABELS
+#: The publication obligations a steward may flag a dataset as fulfilling
+#: (:mod:`ckanext.amp.common.obligations`, one home).
+OBLIGATIONS = obligations.LABELS
 
 #: Why a dataset is not public (``diffusion_basis``).
 DIFFUSION_BASES: Mapping[str, Mapping[str, str]] = {

@@ -180,5 +180,9 @@ def amp_dashboard_quality(context: dict[str, Any], data_dict: dict[str, Any]) ->
 
 
 def get_actions() -> dict[str, Any]:
+    from ckanext.amp.dashboard.logic import maturity, obligations
+
     return {"amp_dashboard_freshness": amp_dashboard_freshness,
-            "amp_dashboard_quality": amp_dashboard_quality}
+            "amp_dashboard_quality": amp_dashboard_quality,
+            "amp_dashboard_obligations": obligations.amp_dashboard_obligations,
+            **maturity.get_actions()}

@@ -197,6 +197,7 @@ def amp_choice(table: str) -> Validator:
         "DIFFUSION_LEVELS": "diffusion", "DIFFUSION_BASES": "diffusion_basis",
         "METADATA_VISIBILITY": "metadata_visibility",
         "SPATIAL_GRANULARITIES": "spatial_granularity", "ORGANIZATION_KINDS": "kind",
+        "OBLIGATIONS": "obligation",
     }
 
     def validator(value: Any) -> Any:
