@@ -2,14 +2,14 @@
 organisations, every submission kept (docs/decisions/0018).
 
 Revision ID: 4b7e2c9d1a53
-Revises:
+Revises: 5b2f8c1d4e70
 Create Date: 2026-12-03 10:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "4b7e2c9d1a53"
-down_revision = None
+down_revision = "5b2f8c1d4e70"
 branch_labels = None
 depends_on = None
 

@@ -37,13 +37,21 @@ def upgrade():
                   server_default=sa.text("now()")),
         sa.UniqueConstraint("package_id", "url", name="amp_dashboard_reuse_package_url"),
     )
-    op.create_index("amp_tracking_summary_package_date", "tracking_summary",
-                    ["package_id", "tracking_date"])
-    op.create_index("amp_tracking_summary_url_date", "tracking_summary",
-                    ["url", "tracking_date"])
+    # tracking_summary is the tracking plugin's (migrated before amp_dashboard
+    # where it is enabled: stack/migrations.py, deploy's CKAN_MIGRATE_PLUGINS);
+    # without it there is nothing to index.
+    op.execute("""
+        DO $$ BEGIN
+          IF to_regclass('tracking_summary') IS NOT NULL THEN
+            CREATE INDEX IF NOT EXISTS amp_tracking_summary_package_date
+              ON tracking_summary (package_id, tracking_date);
+            CREATE INDEX IF NOT EXISTS amp_tracking_summary_url_date
+              ON tracking_summary (url, tracking_date);
+          END IF;
+        END $$""")
 
 
 def downgrade():
-    op.drop_index("amp_tracking_summary_url_date", "tracking_summary")
-    op.drop_index("amp_tracking_summary_package_date", "tracking_summary")
+    op.execute("DROP INDEX IF EXISTS amp_tracking_summary_url_date")
+    op.execute("DROP INDEX IF EXISTS amp_tracking_summary_package_date")
     op.drop_table("amp_dashboard_reuse")
