@@ -66,8 +66,10 @@ def world() -> World:
 
 
 def obligations(app, user, **params):
-    return app.post("/api/action/amp_dashboard_obligations", json=params,
-                    headers=auth(user)).json["result"]
+    answer = app.post("/api/action/amp_dashboard_obligations", json=params,
+                      headers=auth(user)).json
+    assert answer.get("success"), answer
+    return answer["result"]
 
 
 def statuses(org_figures):
@@ -130,23 +132,21 @@ def test_anonymous_members_and_other_organisations_are_refused(app, world):
     assert "permis-construire" not in page and "Commune d’Aubagne" not in page
 
 
-def test_private_datasets_count_only_for_who_may_see_them(app, world, monkeypatch):
-    """Defence in depth: the figures come from package_search with the
-    caller's rights, so a private dataset the caller may not read is not
-    counted even if its organisation were in scope (here the editor leaves
-    the organisation while the scope computed before is kept)."""
-    from ckanext.amp.dashboard.logic import action, obligations as logic
-
-    scope = action.organizations_in_scope({"user": world.editor["name"]}, None)
-    helpers.call_action("organization_member_delete", context={"user": world.sysadmin["name"]},
-                        id="commune-aubagne", username=world.editor["name"])
-    monkeypatch.setattr(logic, "organizations_in_scope", lambda context, requested=None: scope)
-    monkeypatch.setattr("ckanext.amp.dashboard.logic.auth.may_see_dashboards", lambda c: True)
-    result = helpers.call_action("amp_dashboard_obligations",
-                                 context={"user": world.editor["name"]})
-    commune = result["organizations"][0]
-    assert statuses(commune)["permis_construire"] == "missing"  # private: out of sight
-    assert statuses(commune)["budget"] == "fresh"                # public: counted
+def test_a_resource_s_schema_counts_and_a_deleted_dataset_does_not(app, world):
+    """The figures are read from the database (action.package_rows and the
+    resources' extras): a schema claimed by a resource only fulfils the
+    obligation, a deleted dataset fulfils nothing."""
+    dataset = create(world.sysadmin, world.commune, "subventions-2025",
+                     frequency=FREQ + "ANNUAL", modified=days_ago(10),
+                     resources=[{"url": "https://files.example.org/subventions-2025.csv",
+                                 "name": "CSV", "format": "CSV",
+                                 "conforms_to": [SCDL.format("subventions")]}])
+    assert statuses(obligations(app, world.editor)["organizations"][0])["subventions"] == "fresh"
+    helpers.call_action("package_delete", context={"user": world.sysadmin["name"]},
+                        id=dataset["id"])
+    commune = obligations(app, world.editor)["organizations"][0]
+    assert statuses(commune)["subventions"] == "missing"
+    assert statuses(commune)["budget"] == "fresh"
 
 
 def test_the_page_lists_and_links_a_missing_obligation_to_the_prefilled_form(app, world):

@@ -46,25 +46,29 @@ def organizations_in_scope(context: Mapping[str, Any],
     return chosen
 
 
-def _freshness_rows(organization_ids: list[str]) -> list[Any]:
-    """Active datasets of these organisations: ``(id, name, title, owner_org,
-    metadata_modified, frequency, modified)`` tuples, from one query on
-    ``package`` and ``package_extra``."""
-    if not organization_ids:
+def package_rows(organization_ids: Optional[list[str]],
+                 keys: tuple[str, ...] = _EXTRA_KEYS) -> list[dict[str, Any]]:
+    """Active datasets of these organisations (of every one for ``None``),
+    each ``{id, name, title, owner_org, private, metadata_modified, <key>…}``
+    with the extras ``keys``, from one query on ``package`` and
+    ``package_extra``. The dashboards' callers edit these organisations (or
+    are sysadmins): they may see every dataset of them."""
+    if organization_ids is not None and not organization_ids:
         return []
     package = model.package_table
     extra = model.package_extra_table
-    values = {key: sa.func.max(sa.case((extra.c.key == key, extra.c.value))).label(key)
-              for key in _EXTRA_KEYS}
+    values = [sa.func.max(sa.case((extra.c.key == key, extra.c.value))).label(key)
+              for key in keys]
     query = (sa.select(package.c.id, package.c.name, package.c.title, package.c.owner_org,
-                       package.c.metadata_modified, *values.values())
+                       package.c.private, package.c.metadata_modified, *values)
              .select_from(package.outerjoin(extra, sa.and_(
-                 extra.c.package_id == package.c.id, extra.c.key.in_(_EXTRA_KEYS),
+                 extra.c.package_id == package.c.id, extra.c.key.in_(keys),
                  extra.c.state == "active")))
-             .where(package.c.state == "active", package.c.type == "dataset",
-                    package.c.owner_org.in_(organization_ids))
+             .where(package.c.state == "active", package.c.type == "dataset")
              .group_by(package.c.id))
-    return [tuple(row) for row in model.Session.execute(query)]
+    if organization_ids is not None:
+        query = query.where(package.c.owner_org.in_(organization_ids))
+    return [dict(row._mapping) for row in model.Session.execute(query)]
 
 
 def _iso(value: Optional[dt.datetime]) -> Optional[str]:
@@ -85,7 +89,9 @@ def amp_dashboard_freshness(context: dict[str, Any], data_dict: dict[str, Any]) 
     per_org: dict[str, Counter] = {org_id: Counter() for org_id in by_id}
     total = 0
     late = []
-    for row in _freshness_rows(list(by_id)):
+    for dataset in package_rows(list(by_id)):
+        row = tuple(dataset[key] for key in ("id", "name", "title", "owner_org",
+                                             "metadata_modified", *_EXTRA_KEYS))
         _id, _name, _title, owner, metadata_modified, frequency, modified = row
         report = freshness.assess_frequency(
             frequency, freshness.first_date(modified, metadata_modified), moment)
