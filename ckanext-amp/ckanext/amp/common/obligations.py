@@ -33,6 +33,7 @@ Usage::
 """
 from __future__ import annotations
 
+import functools
 import json
 import urllib.parse
 from dataclasses import dataclass, field
@@ -204,6 +205,14 @@ def _list(value: Any) -> list[str]:
     return [str(v) for v in value if v]
 
 
+@functools.lru_cache(maxsize=4096)
+def codes_of_uri(uri: str) -> frozenset[str]:
+    """Codes of the obligations whose standard ``uri`` is (a catalogue holds
+    few distinct schema URIs: each is judged once)."""
+    return frozenset(item.code for item in OBLIGATIONS
+                     if any(standard.matches(uri) for standard in item.standards))
+
+
 def conforms_to(dataset: Mapping[str, Any]) -> set[str]:
     """Codes of the obligations whose standard one of the dataset's
     ``conforms_to`` URIs is (its resources' too)."""
@@ -211,8 +220,10 @@ def conforms_to(dataset: Mapping[str, Any]) -> set[str]:
     for resource in dataset.get("resources") or []:
         if isinstance(resource, Mapping):
             uris += _list(resource.get("conforms_to"))
-    return {item.code for item in OBLIGATIONS
-            if any(standard.matches(uri) for uri in uris for standard in item.standards)}
+    codes: set[str] = set()
+    for uri in uris:
+        codes |= codes_of_uri(uri)
+    return codes
 
 
 def flagged(dataset: Mapping[str, Any]) -> set[str]:

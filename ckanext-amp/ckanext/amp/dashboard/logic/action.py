@@ -47,11 +47,13 @@ def organizations_in_scope(context: Mapping[str, Any],
 
 
 def package_rows(organization_ids: Optional[list[str]],
-                 keys: tuple[str, ...] = _EXTRA_KEYS) -> list[dict[str, Any]]:
+                 keys: tuple[str, ...] = _EXTRA_KEYS,
+                 only: Optional[Any] = None) -> list[dict[str, Any]]:
     """Active datasets of these organisations (of every one for ``None``),
     each ``{id, name, title, owner_org, private, metadata_modified, <key>…}``
     with the extras ``keys``, from one query on ``package`` and
-    ``package_extra``. The dashboards' callers edit these organisations (or
+    ``package_extra``; ``only``: an SQL condition on ``package`` the rows
+    must meet too. The dashboards' callers edit these organisations (or
     are sysadmins): they may see every dataset of them."""
     if organization_ids is not None and not organization_ids:
         return []
@@ -68,6 +70,8 @@ def package_rows(organization_ids: Optional[list[str]],
              .group_by(package.c.id))
     if organization_ids is not None:
         query = query.where(package.c.owner_org.in_(organization_ids))
+    if only is not None:
+        query = query.where(only)
     return [dict(row._mapping) for row in model.Session.execute(query)]
 
 

@@ -36,12 +36,18 @@ def _candidates(organization_ids: list[str], everything: bool) -> list[dict[str,
     10,000 datasets, docs/decisions/0018)."""
     if not organization_ids:
         return []
-    datasets = {row["id"]: row for row in package_rows(None if everything else organization_ids,
-                                                       _KEYS)}
-    resource = model.resource_table
-    query = (sa.select(resource.c.package_id, resource.c.extras)
-             .where(resource.c.state == "active",
-                    sa.cast(resource.c.extras, sa.UnicodeText).like('%"conforms_to"%')))
+    package, extra, resource = model.package_table, model.package_extra_table, model.resource_table
+    claims = sa.and_(resource.c.state == "active",
+                     sa.cast(resource.c.extras, sa.UnicodeText).like('%"conforms_to"%'))
+    candidate = sa.or_(
+        package.c.id.in_(sa.select(extra.c.package_id).where(
+            extra.c.key.in_(("conforms_to", "obligation")), extra.c.state == "active",
+            extra.c.value.notin_(("", "[]")))),
+        package.c.id.in_(sa.select(resource.c.package_id).where(claims)))
+    datasets = {row["id"]: row for row in package_rows(
+        None if everything else organization_ids, _KEYS, only=candidate)}
+    query = sa.select(resource.c.package_id, resource.c.extras).where(
+        claims, resource.c.package_id.in_(list(datasets)) if not everything else sa.true())
     for package_id, extras in model.Session.execute(query):
         dataset = datasets.get(package_id)
         if dataset is None:
