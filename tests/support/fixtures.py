@@ -146,9 +146,13 @@ def new_page(request, browser, portal: Portal) -> Iterator[Callable]:
                 and not message.text.startswith("Failed to load resource")
                 and page.js_errors.append(f"console: {message.text}"))
         # CKAN's tracking.js gives up on its POST /_tracking after 300 ms
-        # (its own timeout; the server records the visit all the same).
+        # (its own timeout; the server records the visit all the same); a
+        # request the browser cancels because the page moved on to the next
+        # one (net::ERR_ABORTED: a script still loading when a link is
+        # followed) is not the page's error either.
         page.on("requestfailed", lambda request: LOCAL_URL.match(request.url)
                 and not request.url.endswith("/_tracking")
+                and "ERR_ABORTED" not in str(request.failure)
                 and page.js_errors.append(f"request failed: {request.url} "
                                           f"({request.failure})"))
         wait_for_ckan_after_goto(page)
