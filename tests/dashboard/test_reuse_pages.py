@@ -6,7 +6,6 @@ CKAN's ``tracking_raw`` (``ckan amp tracking prune``) on real tracking rows
 summed by the real ``ckan tracking update``."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +15,6 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.tests import factories, helpers
 
-from ckanext.amp.cli import amp as amp_command
-from ckanext.amp.dashboard import cli as _dashboard_cli  # noqa: F401  (adds `amp tracking`)
-from ckanext.tracking.cli.tracking import tracking as tracking_command
 
 from support.data import dataset_fields
 from support.forms import FACTORY_PASSWORD, anonymous, csrf_token, logged_in
@@ -39,8 +35,7 @@ def clean_db(reset_db, migrate_db_for):
     reset_db()
     migrate_db_for("tracking")
     migrate_db_for("amp_dashboard")
-    model.Session.execute(sa.text(
-        "TRUNCATE tracking_raw, tracking_summary, amp_dashboard_reuse"))
+    model.Session.execute(sa.text("TRUNCATE amp_dashboard_reuse"))
     model.Session.commit()
 
 
