@@ -18,6 +18,7 @@ from ckan.tests import factories, helpers
 
 from support.data import dataset_fields
 from support.forms import FACTORY_PASSWORD, anonymous, csrf_token, logged_in
+from support.usage_db import reset_usage_db
 
 PLUGINS = ("amp_search tracking amp_schema amp_dashboard scheming_datasets "
            "scheming_organizations")
@@ -32,11 +33,7 @@ PAGE = "/dataset/captages/reutilisations"
 
 @pytest.fixture
 def clean_db(reset_db, migrate_db_for):
-    reset_db()
-    migrate_db_for("tracking")
-    migrate_db_for("amp_dashboard")
-    model.Session.execute(sa.text("TRUNCATE amp_dashboard_reuse"))
-    model.Session.commit()
+    reset_usage_db(reset_db, migrate_db_for)
 
 
 @dataclass

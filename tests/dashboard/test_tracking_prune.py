@@ -18,6 +18,7 @@ from ckanext.amp.dashboard import cli as _dashboard_cli  # noqa: F401  (adds `am
 from ckanext.tracking.cli.tracking import tracking as tracking_command
 
 from support.data import dataset_fields
+from support.usage_db import reset_usage_db
 
 PLUGINS = "amp_search tracking amp_schema amp_dashboard scheming_datasets scheming_organizations"
 
@@ -32,11 +33,7 @@ AGES = (420, 200, 62, 50, 3, 0)
 
 @pytest.fixture
 def clean_db(reset_db, migrate_db_for):
-    reset_db()
-    migrate_db_for("tracking")
-    migrate_db_for("amp_dashboard")
-    model.Session.execute(sa.text("TRUNCATE tracking_raw, tracking_summary"))
-    model.Session.commit()
+    reset_usage_db(reset_db, migrate_db_for)
 
 
 def today() -> dt.date:
