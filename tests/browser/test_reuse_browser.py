@@ -61,3 +61,26 @@ def test_an_editor_declares_a_reuse_and_sees_it_listed(portal, reuse_world, new_
     expect(page.locator(".amp-reuse-form")).to_have_count(0)
     expect(page.locator(".amp-reuse-delete")).to_have_count(0)
     assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_the_daily_prune_is_a_command_of_the_portal(portal):
+    """`ckan amp tracking prune` as the daily jobs run it: the real `ckan`
+    command, the plugins of `make run` (after a `tracking update`)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    # A visit today, so that the update sums a day (in SQL: `ckan run`'s
+    # server, under the tests' portal, keeps the tracking hook reading the
+    # body of a client that waits for the answer).
+    engine = sa.create_engine(portal.sqlalchemy_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO tracking_raw (user_key, url, tracking_type) "
+                "VALUES ('visiteur-cli', '/dataset/qualite-eau-baignade', 'page')"))
+    finally:
+        engine.dispose()
+    portal.ckan("tracking", "update", dt.date.today().isoformat())
+    output = portal.ckan("amp", "tracking", "prune")
+    assert "tracking_raw" in output and "conservation : 400 jours" in output, output
