@@ -272,6 +272,8 @@ def test_scheduler_runs_the_daily_access_jobs_by_default(services):
     assert ["amp", "access", "remind"] in jobs and ["amp", "access", "prune"] in jobs
     # CKAN's tracking: raw views and downloads summed for the usage dashboard.
     assert ["tracking", "update"] in jobs
+    # Then tracking_raw's summed visits older than the retention go.
+    assert jobs.index(["amp", "tracking", "prune"]) > jobs.index(["tracking", "update"])
 
 
 def test_scalable_services_declare_replicas_and_publish_no_port(services):

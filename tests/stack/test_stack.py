@@ -146,7 +146,10 @@ def test_make_run_migrates_and_updates_ckan_tracking():
     plugins = ckan_ini.enabled_plugins(ckan_ini.BASE_INI)
     assert "tracking" in plugins and "amp_dashboard" in plugins
     assert {"tracking", "amp_dashboard"} <= set(migrations.plugins_with_migrations(plugins))
-    assert ("tracking-update", ["tracking", "update"]) in daily_jobs(plugins)
+    jobs = daily_jobs(plugins)
+    assert jobs.index(("tracking-prune", ["amp", "tracking", "prune"])) > jobs.index(
+        ("tracking-update", ["tracking", "update"]))
+    assert ("tracking-prune", ["amp", "tracking", "prune"]) not in daily_jobs(["tracking"])
     assert all(job[1][0] != "tracking" for job in daily_jobs(["amp_access"]))
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "amp_frequency_label",
     "amp_home",
     "amp_portal",
+    "amp_reuse_count",
     "amp_tracking_enabled",
 ]
 
@@ -160,6 +161,15 @@ def amp_dashboard_allowed() -> bool:
     user = _user()
     return bool(user and (authz.is_sysadmin(user)
                           or authz.has_user_permission_for_some_org(user, "create_dataset")))
+
+
+def amp_reuse_count(package_id: str) -> Optional[int]:
+    """How many reuses the dataset has (None: the caller may not see it)."""
+    try:
+        return len(toolkit.get_action("amp_dashboard_reuse_list")(
+            {"user": _user()}, {"package_id": package_id}))
+    except (toolkit.NotAuthorized, toolkit.ObjectNotFound):
+        return None
 
 
 def amp_tracking_enabled() -> bool:

@@ -16,7 +16,7 @@ import ckan.plugins as plugins
 import ckan.plugins.toolkit as toolkit
 
 from ckanext.amp.common import quality_bands
-from ckanext.amp.dashboard import helpers, usage_views, views
+from ckanext.amp.dashboard import cli, helpers, usage_views, views
 from ckanext.amp.dashboard.logic import action, auth, usage, usage_auth, validation
 from ckanext.amp.dashboard.logic import conventions as conventions_action
 from ckanext.amp.translation import SharedCatalogue
@@ -36,6 +36,7 @@ def _band_range(match: re.Match) -> str:
 @toolkit.blanket.config_declarations
 @toolkit.blanket.helpers(helpers)
 @toolkit.blanket.blueprints(views.get_blueprints)
+@toolkit.blanket.cli(cli.get_commands)
 class AmpDashboardPlugin(SharedCatalogue, plugins.SingletonPlugin):
     plugins.implements(plugins.IConfigurer)
     plugins.implements(plugins.ITranslation)

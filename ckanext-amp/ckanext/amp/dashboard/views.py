@@ -147,5 +147,8 @@ from ckanext.amp.dashboard import obligation_views  # noqa: E402
 obligation_views.register(dashboards)
 
 
+from ckanext.amp.dashboard import reuse_views  # noqa: E402  (a dataset's reuses)
+
+
 def get_blueprints() -> list[Blueprint]:
-    return [dashboards] + usage_views.tracking_blueprints()
+    return [dashboards, reuse_views.reuses] + usage_views.tracking_blueprints()

@@ -245,6 +245,10 @@ def daily_jobs(plugins: Sequence[str]) -> list[tuple[str, list[str]]]:
         # CKAN's tracking: the day's raw views and downloads summed into
         # tracking_summary (what the usage dashboard and "most used" read).
         jobs.append(("tracking-update", ["tracking", "update"]))
+        if "amp_dashboard" in plugins:
+            # Then the visits summed more than the retention ago go from
+            # tracking_raw (never a day not yet summed).
+            jobs.append(("tracking-prune", ["amp", "tracking", "prune"]))
     return jobs
 
 

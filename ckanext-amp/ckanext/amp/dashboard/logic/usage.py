@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from ckan import authz, model, plugins
 from ckan.plugins import toolkit
 
-from ckanext.amp.common import usage
+from ckanext.amp.common import usage, usage_records
 from ckanext.amp.dashboard.logic.action import _owner_filter, organizations_in_scope
 from ckanext.amp.dashboard.model import reuse_table
 
@@ -312,9 +312,10 @@ def amp_dashboard_reuse_create(context: dict[str, Any], data_dict: dict[str, Any
     url = str(data_dict.get("url") or "").strip()
     errors: dict[str, list[str]] = {}
     if not title:
-        errors["title"] = [toolkit._("Missing value")]
-    if not url.startswith(("http://", "https://")):
-        errors["url"] = [toolkit._("Please provide a valid URL")]
+        errors["title"] = [toolkit._("Give the reuse a title")]
+    if not usage_records.valid_reuse_url(url):
+        errors["url"] = [toolkit._(
+            "Give the full address of the reuse, starting with http:// or https://")]
     if errors:
         raise toolkit.ValidationError(errors)
     exists = model.Session.execute(sa.select(reuse_table.c.id).where(
