@@ -34,12 +34,11 @@ Usage::
 from __future__ import annotations
 
 import functools
-import json
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Optional
 
-from ckanext.amp.common import freshness
+from ckanext.amp.common import freshness, values
 
 __all__ = [
     "OBLIGATIONS", "LABELS", "STATUSES", "TIERS", "Obligation", "Standard", "by_code",
@@ -191,20 +190,6 @@ def _split(uri: str) -> tuple[str, list[str]]:
     return host, [s for s in parts.path.split("/") if s]
 
 
-def _list(value: Any) -> list[str]:
-    if value in (None, "", []):
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                return [str(v) for v in json.loads(text) if v]
-            except ValueError:
-                pass
-        return [part for part in text.split() if part]
-    return [str(v) for v in value if v]
-
-
 @functools.lru_cache(maxsize=4096)
 def codes_of_uri(uri: str) -> frozenset[str]:
     """Codes of the obligations whose standard ``uri`` is (a catalogue holds
@@ -216,10 +201,10 @@ def codes_of_uri(uri: str) -> frozenset[str]:
 def conforms_to(dataset: Mapping[str, Any]) -> set[str]:
     """Codes of the obligations whose standard one of the dataset's
     ``conforms_to`` URIs is (its resources' too)."""
-    uris = _list(dataset.get("conforms_to"))
+    uris = values.strings(dataset.get("conforms_to"))
     for resource in dataset.get("resources") or []:
         if isinstance(resource, Mapping):
-            uris += _list(resource.get("conforms_to"))
+            uris += values.strings(resource.get("conforms_to"))
     codes: set[str] = set()
     for uri in uris:
         codes |= codes_of_uri(uri)

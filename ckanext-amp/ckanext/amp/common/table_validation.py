@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from ckanext.amp.common import values
 from ckanext.amp.common.paths import data_path
 
 # Statuses of a check (stored; the dashboard counts them).
@@ -136,17 +137,7 @@ def resolve_claim(url: str, entries: Sequence[SchemaEntry] | None = None) -> Cla
 
 def claims(value: Any) -> list[str]:
     """The addresses of a ``conforms_to`` value (a list, a JSON list, a string)."""
-    if value in (None, "", []):
-        return []
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                return [str(v).strip() for v in json.loads(text) if str(v).strip()]
-            except ValueError:
-                pass
-        return [text] if text else []
-    return [str(v).strip() for v in value if str(v).strip()]
+    return values.strings(value)
 
 
 def choose_claim(resource_conforms_to: Any, dataset_conforms_to: Any, *,
@@ -328,9 +319,9 @@ def translate_error(error: Any, descriptor: Mapping[str, Any]) -> Finding:
         field_type = str(spec.get("type") or note.split('"')[1].split("/")[0]
                          if '"' in note else spec.get("type") or "")
         if field_type == "boolean":
-            values = [*spec.get("trueValues", ["true"]), *spec.get("falseValues", ["false"])]
+            allowed = [*spec.get("trueValues", ["true"]), *spec.get("falseValues", ["false"])]
             return found(TYPE_MESSAGES["boolean"], _example_hint(spec),
-                         values=", ".join(f"« {v} »" for v in values))
+                         values=", ".join(f"« {v} »" for v in allowed))
         return found(TYPE_MESSAGES.get(field_type, TYPE_OTHER), _example_hint(spec),
                      type=field_type)
     if kind == "constraint-error":

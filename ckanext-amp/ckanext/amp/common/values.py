@@ -35,3 +35,10 @@ def as_list(value: Any, split_commas: bool = True) -> list[Any]:
     if not split_commas:
         return [text]
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def strings(value: Any) -> list[str]:
+    """The non-empty strings of a multi-valued field, each stripped, commas
+    kept (addresses such as ``conforms_to``'s may hold them)."""
+    return [text for text in (str(item).strip() for item in as_list(value, split_commas=False))
+            if text]
