@@ -18,6 +18,19 @@ processes) for each N of ``--workers`` (default 1 and 2), and checks that it
 indexed as many datasets.
 
     .venv/bin/python bench/reindex.py --count 2000 --workers 1 2 --batch-size 200
+
+With ``--clone-to N`` the catalogue then grows to N datasets in SQL: each
+dataset made by ``package_create`` is copied, with new ids and names, with
+its ``package``, ``package_extra``, ``package_tag``, ``resource`` and
+``member`` rows (what ``package_show`` reads; making 100,000 datasets
+through ``package_create`` takes hours here), and the real command is timed
+on that database, as an operator runs it (``ckan amp search rebuild
+--workers W``, a subprocess, for each W of ``--workers``), the index emptied
+first. The stock command is only timed on the ``--count`` datasets (at
+100,000 it takes about half an hour here): its 100,000 figure is a
+projection, and is printed as one.
+
+    .venv/bin/python bench/reindex.py --count 2000 --clone-to 100000 --workers 2
 """
 from __future__ import annotations
 
@@ -28,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "ckanext-amp"))
@@ -41,7 +55,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
                         help="process counts to time `ckan amp search rebuild` with")
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--clone-to", type=int, default=0,
+                        help="grow the catalogue to N datasets in SQL, then time the real "
+                             "`ckan amp search rebuild` command on it")
     arguments = parser.parse_args()
+    if arguments.clone_to and arguments.clone_to % arguments.count:
+        parser.error("--clone-to must be a multiple of --count")
     with tempfile.TemporaryDirectory(prefix="amp-reindex-") as directory:
         running = services.start_services(Path(directory), database="ckan_bench")
         try:
@@ -53,6 +72,9 @@ def main() -> None:
             subprocess.run([sys.executable, __file__, "--child", str(arguments.count),
                             str(arguments.batch_size), *map(str, arguments.workers)],
                            env=env, check=True, cwd=ROOT)
+            if arguments.clone_to:
+                whole(ckan, env, arguments.count, arguments.clone_to, arguments.workers,
+                      arguments.batch_size)
         finally:
             running.stop()
 
@@ -118,6 +140,75 @@ def child(count: int, batch_size: int, workers: list[int]) -> None:
                   f"{elapsed:.1f} s, {rate:.0f} jeux/s, {found} indexés, "
                   f"{len(outcome.failures)} échec(s), CPU Python {cpu_ms:.1f} ms par jeu ; "
                   f"100 000 jeux : {100000 / rate / 60:.1f} min")
+
+
+def whole(ckan: str, env: dict[str, str], count: int, target: int, workers: list[int],
+          batch_size: int) -> None:
+    """Clone the catalogue to ``target`` datasets, then time the real command on it."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(env["CKAN_SQLALCHEMY_URL"])
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        clone_datasets(connection, target // count - 1)
+        total = connection.execute(sa.text(
+            "SELECT count(*) FROM package WHERE state = 'active'")).scalar_one()
+    with engine.begin() as connection:
+        connection.execute(sa.text("ANALYZE"))
+    print(f"\n{total} jeux en base ({target - count} copiés en SQL en "
+          f"{time.perf_counter() - start:.1f} s)")
+    for processes in workers:
+        with engine.begin() as connection:  # an empty index, as after `search-index clear`
+            connection.execute(sa.text("DELETE FROM amp_search_document"))
+        command = [ckan, "-c", str(ROOT / "test.ini"), "amp", "search", "rebuild",
+                   "--workers", str(processes), "--batch-size", str(batch_size)]
+        start = time.perf_counter()
+        finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+        elapsed = time.perf_counter() - start
+        with engine.connect() as connection:
+            indexed = connection.execute(sa.text(
+                "SELECT count(*) FROM amp_search_match")).scalar_one()
+        summary = [line for line in finished.stdout.splitlines() if "indexé" in line]
+        print(f"{' '.join(command[3:])} : {elapsed / 60:.1f} min ({elapsed:.0f} s, "
+              f"{total / elapsed:.0f} jeux/s), code {finished.returncode}, {indexed} documents "
+              f"dans l'index" + (f" ; la commande dit : {summary[-1]}" if summary else ""))
+        if finished.returncode:
+            print(finished.stderr[-3000:])
+    engine.dispose()
+
+
+def clone_datasets(connection: Any, copies: int) -> None:
+    """Copy every active dataset ``copies`` times: new ids and names, same content.
+
+    The rows ``package_show`` reads are copied (the dataset, its extras,
+    tags, resources and memberships of its groups), with ids derived from the
+    original's and the copy's number.
+    """
+    import sqlalchemy as sa
+
+    def new(column: str) -> str:
+        return f"md5({column} || ':' || copy)::uuid::text"
+
+    replaced = {
+        "package": {"id": new("id"), "name": "name || '-c' || copy",
+                    "title": "title || ' (copie ' || copy || ')'"},
+        "package_extra": {"id": new("id"), "package_id": new("package_id")},
+        "package_tag": {"id": new("id"), "package_id": new("package_id")},
+        "resource": {"id": new("id"), "package_id": new("package_id")},
+        "member": {"id": new("id"), "table_id": new("table_id")},
+    }
+    which = {"package": "state = 'active'",
+             "member": "table_name = 'package' AND table_id IN (SELECT id FROM package)"}
+    for table, changes in replaced.items():
+        columns = connection.execute(sa.text(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = :table "
+            "ORDER BY ordinal_position"), {"table": table}).scalars().all()
+        values = ", ".join(changes.get(column, column) for column in columns)
+        condition = which.get(table, "package_id IN (SELECT id FROM package WHERE state = 'active')")
+        connection.execute(sa.text(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {table} "
+            f"CROSS JOIN generate_series(1, :copies) AS copy WHERE {condition}"),
+            {"copies": copies})
 
 
 def _cpu_seconds() -> float:

@@ -131,6 +131,9 @@ def test_make_run_serves_with_gunicorn_workers_and_stops_cleanly(tmp_path):
     assert _process_group(master) == {}, "processes left behind"
     log = (tmp_path / "logs" / "web.log").read_text()
     assert log.count("Booting worker") >= 2
+    # Each worker read the dataset page's facet values before serving.
+    assert log.count("facettes de recherche préchargées") >= 2, log[-3000:]
+    assert "facettes de recherche non préchargées" not in log
     assert '"GET /dataset/" 200' in log
     assert "Shutting down: Master" in log
     # Stopped by its master, not killed by the supervisor.

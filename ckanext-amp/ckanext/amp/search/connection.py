@@ -24,7 +24,8 @@ from ckan.common import asbool, config
 from ckanext.amp.common.solr_schema import DEFAULT_GEOMETRY_FIELD, DocumentRejected, load_schema
 
 from . import query_ast as ast
-from .engine import PostgresSearchEngine, SearchEngineError
+from .engine import TABLE, PostgresSearchEngine, SearchEngineError
+from .facet_index import FacetIndex
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,12 @@ def engine_name() -> str:
     return str(config.get(ENGINE_OPTION, POSTGRES) or POSTGRES).strip().lower()
 
 
-def make_engine() -> PostgresSearchEngine:
+def make_engine(facet_index: Optional[FacetIndex] = None) -> PostgresSearchEngine:
+    """The engine over CKAN's database.
+
+    :param facet_index: the process's facet values in memory (the searches
+        of one process share one; see search/facet_index.py).
+    """
     from ckan.model import meta
 
     if meta.engine is None:
@@ -108,14 +114,18 @@ def make_engine() -> PostgresSearchEngine:
     geometry_field = str(config.get(GEOMETRY_FIELD_OPTION, DEFAULT_GEOMETRY_FIELD)
                          or DEFAULT_GEOMETRY_FIELD)
     return PostgresSearchEngine(meta.engine, load_schema(geometry_field=geometry_field),
-                                strict=asbool(config.get(STRICT_OPTION, False)))
+                                strict=asbool(config.get(STRICT_OPTION, False)),
+                                facet_index=facet_index)
 
 
 def _factory(original: Callable[..., Any]) -> Callable[..., Any]:
+    # Made once per process, when the plugin routes CKAN's connections here.
+    facet_index = FacetIndex(TABLE)
+
     def make_connection(decode_dates: bool = True) -> Any:
         if engine_name() == SOLR:
             return original(decode_dates)
-        return PostgresSolrConnection(make_engine(), decode_dates)
+        return PostgresSolrConnection(make_engine(facet_index), decode_dates)
 
     setattr(make_connection, _MARK, original)
     return make_connection

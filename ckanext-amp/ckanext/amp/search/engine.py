@@ -24,6 +24,7 @@ from . import lucene
 from . import query_ast as ast
 from .compiler import (CATCH_ALL, GEOMETRY_TABLE, LONG_OR_UNIQUE_FIELDS, PROMOTED_COLUMNS,
                        QueryCompiler, json_column, parse_sort, sort_parts)
+from .facet_index import FacetIndex, decode_orders
 from .request import SearchEngineError, SearchRequest
 from .storage import is_missing_schema, upgrade
 
@@ -56,10 +57,13 @@ class PostgresSearchEngine:
     """Index and query Solr documents in PostgreSQL tables (see the migrations)."""
 
     def __init__(self, engine: sa.engine.Engine, schema: SolrSchema,
-                 strict: bool = False) -> None:
+                 strict: bool = False, facet_index: Optional[FacetIndex] = None) -> None:
+        """:param facet_index: the facet values in memory, shared by the
+        engines of one process (a new one if not given)."""
         self.engine = engine
         self.schema = schema
         self.strict = strict
+        self.facet_index = facet_index if facet_index is not None else FacetIndex(TABLE)
         self._buckets: dict[str, Optional[str]] = {}
 
     def _with_schema(self, operation: Callable[[], T]) -> T:
@@ -82,9 +86,8 @@ class PostgresSearchEngine:
                     # An index at an older revision must fail as "missing"
                     # (and be migrated), not on a column it lacks.
                     connection.execute(sa.text(f"SELECT 1 FROM {MATCH_TABLE} LIMIT 0"))
-                    connection.execute(sa.text(_UPSERT), rows)
-                    connection.execute(sa.text(_UPSERT_MATCH), rows)
-                    connection.execute(sa.text(_UPSERT_PAYLOAD), rows)
+                    for statement in (_UPSERT, _UPSERT_MATCH, _UPSERT_PAYLOAD):
+                        _execute_batch(connection, statement, rows)
                     connection.execute(
                         sa.text(f"DELETE FROM {GEOMETRY_TABLE} WHERE index_id = ANY(:ids)"),
                         {"ids": [row["index_id"] for row in rows]})
@@ -227,86 +230,73 @@ class PostgresSearchEngine:
     def _ranked(self, connection: sa.engine.Connection, request: SearchRequest, where: str,
                 score: str, order: Sequence[tuple[str, str]], params: dict[str, Any],
                 ) -> tuple[list[Mapping[str, Any]], dict[str, list[Any]], int]:
-        """Page, facets and count of a search ranked by score, in one scan of the matches.
+        """Page, count (and facets) of a search ranked by score, in one scan of the matches.
 
         The matches are read once into narrow rows: id, score, sort keys and
-        the stored values of each facet field. Scoring happens there, so the
-        search vector never travels further up the plan.
+        row version (``indexed_order``, for the facets). Scoring happens
+        there, so the search vector never travels further up the plan.
         """
-        facet_params = dict(params)
         keys = "".join(f", {expression} AS _key{number}"
                        for number, (expression, _d) in enumerate(order) if expression != "score")
         sorted_by = ", ".join(("score" if expression == "score" else f"_key{number}") + f" {direction}"
                               for number, (expression, direction) in enumerate(order))
-        sql = (f"WITH matches AS MATERIALIZED (SELECT d.index_id, {score} AS score{keys}"
-               f"{self._facet_columns(request, facet_params)} FROM {TABLE} AS d WHERE {where}), "
-               f"counts AS ({self._facet_counts(request)}) "
-               f"SELECT 0 AS part, facet, value, n, rank AS position, NULL AS index_id, "
-               f"NULL::float8 AS score FROM ({self._facet_ranking(request, facet_params)}) AS ranked "
-               f"UNION ALL SELECT 1, NULL, NULL, NULL, row_number() OVER (), index_id, score "
+        packed = ("string_agg(int8send(_order), ''::bytea)" if request.facet_fields
+                  else "NULL::bytea")
+        sql = (f"WITH matches AS MATERIALIZED (SELECT d.index_id, {score} AS score{keys}, "
+               f"d.indexed_order AS _order FROM {TABLE} AS d WHERE {where}) "
+               f"SELECT 0 AS part, count(*) AS position, NULL AS index_id, NULL::float8 AS score, "
+               f"{packed} AS orders FROM matches "
+               f"UNION ALL SELECT 1, row_number() OVER (), index_id, score, NULL::bytea "
                f"FROM (SELECT index_id, score FROM matches ORDER BY {sorted_by} "
                f"LIMIT :_rows OFFSET :_start) AS page "
-               f"ORDER BY part, facet, position")
+               f"ORDER BY part, position")
         # The page's rows are numbered as the ordered, limited subquery yields
         # them; the outer ORDER BY keeps that order after the UNION.
-        facets: dict[str, list[Any]] = {name: [] for name in request.facet_fields}
-        page: list[Mapping[str, Any]] = []
-        total = 0
-        for row in connection.execute(sa.text(sql), facet_params).mappings():
-            if row["part"] == 1:
-                page.append(row)
-            elif row["facet"] < 0:
-                total = row["n"]
-            else:
-                facets[request.facet_fields[row["facet"]]].extend([row["value"], row["n"]])
-        return page, facets, total
+        rows = connection.execute(sa.text(sql), params).mappings().all()
+        total, orders = rows[0]["position"], rows[0]["orders"]
+        facets = self._facet_counts(connection, request, orders) if request.facet_fields else {}
+        return list(rows[1:]), facets, total
 
-    def _facet_columns(self, request: SearchRequest, params: dict[str, Any]) -> str:
-        """``, <stored value> AS _facetN`` for each facet field of the row ``d``.
+    def _facets(self, connection: sa.engine.Connection, request: SearchRequest,
+                where: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
+        """Facet counts and the number of matches."""
+        total, orders = connection.execute(sa.text(
+            f"SELECT count(*), string_agg(int8send(d.indexed_order), ''::bytea) "
+            f"FROM {TABLE} AS d WHERE {where}"), params).one()
+        return self._facet_counts(connection, request, orders), total
 
-        The value as stored (a jsonb scalar or array): taking it is a key
-        look-up; it is split into values once per distinct value, in
-        :meth:`_facet_counts`, not once per match.
+    def _facet_counts(self, connection: sa.engine.Connection, request: SearchRequest,
+                      orders: Optional[bytes]) -> dict[str, list[Any]]:
+        """Solr's ``facet_fields``: for each field, value, count, value, count...
+
+        Counted by the process's :class:`FacetIndex` over the matches' row
+        versions; kept as Solr keeps them: ``facet.mincount`` (at least 1),
+        then by count (ties by value, in code point order) or by value, then
+        ``facet.limit``.
         """
-        columns = []
-        for number, name in enumerate(request.facet_fields):
-            params[f"_facet{number}"] = name
+        identity = tuple(connection.execute(sa.text(
+            "SELECT current_database(), pg_relation_filenode(:table)"),
+            {"table": MATCH_TABLE}).one())
+        expressions = {}
+        for name in request.facet_fields:
             if name == "permission_labels":
-                columns.append(f", to_jsonb(d.permission_labels) AS _facet{number}")
-                continue
-            spec = self.schema.field(name)
-            column = json_column(name, spec.kind if spec else "")
-            columns.append(f", {column} -> :_facet{number} AS _facet{number}")
-        return "".join(columns)
-
-    @staticmethod
-    def _facet_counts(request: SearchRequest) -> str:
-        """Rows ``(facet, value, n)`` from ``matches``; ``(-1, NULL, n)`` counts the matches.
-
-        As in Solr, a count is a number of documents: a value a document
-        holds twice (two CSV resources) counts once. Identical stored values
-        are grouped first, so each distinct value list is split only once.
-        """
-        branches = ["SELECT -1 AS facet, NULL::text AS value, count(*) AS n FROM matches"]
-        for number in range(len(request.facet_fields)):
-            branches.append(
-                f"SELECT {number}, v, sum(stored.n)::bigint FROM "
-                f"(SELECT _facet{number} AS j, count(*) AS n FROM matches GROUP BY 1) AS stored "
-                f"CROSS JOIN LATERAL (SELECT DISTINCT v FROM jsonb_array_elements_text("
-                f"CASE jsonb_typeof(stored.j) WHEN 'array' THEN stored.j "
-                f"ELSE jsonb_build_array(stored.j) END) AS v) AS held "
-                f"WHERE v IS NOT NULL GROUP BY v")
-        return " UNION ALL ".join(branches)
-
-    def _facet_ranking(self, request: SearchRequest, params: dict[str, Any]) -> str:
-        """The facet rows kept from ``counts``: mincount, limit and Solr's order."""
-        order = "n DESC, value COLLATE \"C\"" if request.facet_sort_by_count else "value COLLATE \"C\""
-        limit = "" if request.facet_limit < 0 else "AND rank <= :_facet_limit"
-        params["_facet_limit"] = request.facet_limit
-        params["_facet_mincount"] = max(request.facet_mincount, 1)
-        return (f"SELECT facet, value, n, rank FROM (SELECT facet, value, n, row_number() OVER "
-                f"(PARTITION BY facet ORDER BY {order}) AS rank FROM counts) AS numbered "
-                f"WHERE facet < 0 OR (n >= :_facet_mincount {limit})")
+                expressions[name] = "to_jsonb(d.permission_labels)"
+            else:
+                spec = self.schema.field(name)
+                expressions[name] = f"{json_column(name, spec.kind if spec else '')} -> :_facet_name"
+        counted = self.facet_index.count(connection, identity, expressions, decode_orders(orders))
+        mincount = max(request.facet_mincount, 1)
+        result: dict[str, list[Any]] = {}
+        for name in request.facet_fields:
+            pairs = [pair for pair in counted[name] if pair[1] >= mincount]
+            if request.facet_sort_by_count:
+                pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+            else:
+                pairs.sort()
+            if request.facet_limit >= 0:
+                pairs = pairs[:request.facet_limit]
+            result[name] = [item for pair in pairs for item in pair]
+        return result
 
     def _rows(self, connection: sa.engine.Connection, page: Sequence[Mapping[str, Any]],
               blobs: Sequence[str]) -> list[dict[str, Any]]:
@@ -321,24 +311,6 @@ class PostgresSearchEngine:
         by_id = {row["index_id"]: dict(row) for row in stored.mappings()}
         return [dict(by_id[row["index_id"]], score=row["score"])
                 for row in page if row["index_id"] in by_id]
-
-    def _facets(self, connection: sa.engine.Connection, request: SearchRequest,
-                where: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
-        """Facet counts and the number of matches, in one scan of the matches."""
-        facet_params = dict(params)
-        columns = self._facet_columns(request, facet_params)
-        sql = (f"WITH matches AS MATERIALIZED (SELECT {columns.lstrip(', ')} "
-               f"FROM {TABLE} AS d WHERE {where}), counts AS ({self._facet_counts(request)}) "
-               f"SELECT facet, value, n FROM ({self._facet_ranking(request, facet_params)}) AS ranked "
-               f"ORDER BY facet, rank")
-        result: dict[str, list[Any]] = {name: [] for name in request.facet_fields}
-        total = 0
-        for facet, value, count in connection.execute(sa.text(sql), facet_params):
-            if facet < 0:
-                total = count
-            else:
-                result[request.facet_fields[facet]].extend([value, count])
-        return result, total
 
     def _document(self, row: Mapping[str, Any], field_list: Sequence[str],
                   decode_dates: bool) -> dict[str, Any]:
@@ -434,6 +406,23 @@ def geometry_rows(index_id: str, values: Mapping[str, Any]) -> list[dict[str, An
                              "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy,
                              "rectangle": part.rectangle, "shape": shapely.to_wkb(part.geometry)})
     return rows
+
+
+def _execute_batch(connection: sa.engine.Connection, statement: str,
+                   rows: Sequence[Mapping[str, Any]]) -> None:
+    """``statement`` for each of ``rows``, sent a hundred at a time.
+
+    SQLAlchemy runs a textual statement with many parameter sets one round
+    trip per row; a rebuild writes three rows per dataset.
+    """
+    from psycopg2.extras import execute_batch
+
+    compiled = sa.text(statement).compile(dialect=connection.dialect)
+    cursor = connection.connection.cursor()
+    try:
+        execute_batch(cursor, str(compiled), rows, page_size=100)
+    finally:
+        cursor.close()
 
 
 def _resolve_spatial(connection: sa.engine.Connection, compiler: QueryCompiler) -> None:
