@@ -17,6 +17,7 @@ from ckan.tests import factories, helpers
 
 from support import scdl_files
 from support.data import dataset_fields
+from support.forms import csrf_token, logged_in
 
 PLUGINS = "amp_search amp_schema amp_validation scheming_datasets scheming_organizations"
 
@@ -216,6 +217,25 @@ def test_who_may_start_a_check(app, create_with_upload, steward, run_worker):
     url = f"/dataset/{dataset['name']}/resource/{resource['id']}/validation"
     assert app.post(url, headers={"Authorization": outsider["token"]},
                     status=403).status_code == 403
+
+
+def test_the_check_again_form_needs_its_csrf_token(app, create_with_upload, steward, run_worker):
+    dataset = new_dataset(steward)
+    resource = upload(create_with_upload, steward, dataset, scdl_files.valid_csv(),
+                      conforms_to=[scdl_files.SCHEMA_URL])
+    run_worker()
+    editor = logged_in(app, steward["editor"])
+    page = editor.get(f"/dataset/{dataset['name']}/resource/{resource['id']}", status=200).body
+    assert "amp-validation-run" in page
+    url = f"/dataset/{dataset['name']}/resource/{resource['id']}/validation"
+    before = queued()
+    # A form posted from another site (no token of this session): refused, nothing queued.
+    refused = editor.post(url, data={})
+    assert refused.status_code == 400 and "CSRF" in refused.body
+    assert queued() == before
+    accepted = editor.post(url, data={"_csrf_token": csrf_token(page)}, follow_redirects=False)
+    assert accepted.status_code == 302
+    assert queued() == before + 1
 
 
 def test_a_link_inside_the_machine_is_not_fetched_unless_the_operator_allows_it(

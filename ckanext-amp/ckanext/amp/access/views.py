@@ -18,6 +18,7 @@ from ckan.common import current_user
 from ckan.plugins import toolkit
 
 from ckanext.amp.access import permissions as perms
+from ckanext.amp.web import action_context, protect_form
 
 log = logging.getLogger(__name__)
 
@@ -88,26 +89,9 @@ def audit(response: Any) -> Any:
 
 # -- pages of the access-request workflow ---------------------------------------------
 
-def _context() -> dict[str, Any]:
-    if current_user.is_authenticated:
-        return {"user": current_user.name, "auth_user_obj": current_user}
-    return {"user": ""}
-
-
 def _login_first(message: str) -> None:
     if not current_user.is_authenticated:
         toolkit.abort(403, toolkit._(message))
-
-
-def _protect() -> None:
-    """CSRF check of a form (CKAN exempts extensions' blueprints; ours are
-    checked). A request authenticated by an API token is not a browser's
-    session: CKAN exempts it, so do we."""
-    from flask import current_app, g
-
-    if getattr(g, "_csrf_exempt_view", False) or not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    current_app.extensions["csrf"].protect()
 
 
 def _form(*lists: str) -> dict[str, Any]:
@@ -124,7 +108,7 @@ def _form(*lists: str) -> dict[str, Any]:
 
 def _package_or_404(dataset_id: str) -> tuple[model.Package, dict[str, Any]]:
     try:
-        pkg_dict = toolkit.get_action("package_show")(_context(), {"id": dataset_id})
+        pkg_dict = toolkit.get_action("package_show")(action_context(), {"id": dataset_id})
     except (toolkit.ObjectNotFound, toolkit.NotAuthorized):
         toolkit.abort(404, toolkit._("Dataset not found"))
     return model.Package.get(pkg_dict["id"]), pkg_dict
@@ -133,7 +117,7 @@ def _package_or_404(dataset_id: str) -> tuple[model.Package, dict[str, Any]]:
 def _organization_or_404(organization_id: str) -> dict[str, Any]:
     try:
         return toolkit.get_action("organization_show")(
-            _context(), {"id": organization_id, "include_datasets": False,
+            action_context(), {"id": organization_id, "include_datasets": False,
                          "include_users": False})
     except (toolkit.ObjectNotFound, toolkit.NotAuthorized):
         toolkit.abort(404, toolkit._("Organisation not found"))
@@ -158,15 +142,15 @@ def request_new(id: str) -> Any:
     errors: dict[str, Any] = {}
     blocked = None
     try:
-        action.requestable(_context(), package.id)
+        action.requestable(action_context(), package.id)
     except toolkit.ValidationError as error:
         blocked = error.error_dict.get("dataset_id", [str(error)])[0]
     if request.method == "POST" and blocked is None:
-        _protect()
+        protect_form()
         values = _form()
         try:
             created = toolkit.get_action("amp_access_request_create")(
-                _context(), {**values, "dataset_id": package.id})
+                action_context(), {**values, "dataset_id": package.id})
         except toolkit.ValidationError as error:
             errors = error.error_dict
         except toolkit.NotAuthorized as error:
@@ -201,7 +185,7 @@ def request_read(id: str) -> Any:
     """One request: for its requester, and for the producer's admins with
     the decision form."""
     _login_first("Log in to see access requests")
-    context = _context()
+    context = action_context()
     try:
         shown = toolkit.get_action("amp_access_request_show")(context, {"id": id})
     except toolkit.ObjectNotFound:
@@ -212,7 +196,7 @@ def request_read(id: str) -> Any:
     errors: dict[str, Any] = {}
     values: dict[str, Any] = {}
     if request.method == "POST":
-        _protect()
+        protect_form()
         values = _form("dataset_ids")
         try:
             decided = toolkit.get_action("amp_access_request_decide")(
@@ -261,7 +245,7 @@ def queue(id: Optional[str] = None) -> Any:
                 "Only the administrators of an organisation decide on access requests"))
         asked["to_decide"] = True
     try:
-        found = toolkit.get_action("amp_access_request_list")(_context(), asked)
+        found = toolkit.get_action("amp_access_request_list")(action_context(), asked)
     except toolkit.NotAuthorized as error:
         toolkit.abort(403, str(error))
     except toolkit.ValidationError:
@@ -279,7 +263,7 @@ def my_requests(id: Optional[str] = None) -> Any:
     _login_first("Log in to see your access requests")
     try:
         found = toolkit.get_action("amp_access_request_list")(
-            _context(), {"user_id": id or current_user.id, "limit": 1000})
+            action_context(), {"user_id": id or current_user.id, "limit": 1000})
     except toolkit.NotAuthorized as error:
         toolkit.abort(403, str(error))
     return toolkit.render("amp/access/my_requests.html", {
@@ -291,7 +275,7 @@ def _grants_page(package: model.Package, pkg_dict: dict[str, Any],
     from ckanext.amp.common.access_requests import grant_state
 
     try:
-        grants = toolkit.get_action("amp_grant_list")(_context(), {"dataset_id": package.id})
+        grants = toolkit.get_action("amp_grant_list")(action_context(), {"dataset_id": package.id})
     except toolkit.NotAuthorized as error:
         toolkit.abort(403, str(error))
     users = {u.id: u for u in model.Session.query(model.User).filter(
@@ -326,13 +310,13 @@ def grant_revoke(id: str, grant_id: str) -> Any:
 
     _login_first("Log in to see the grants of this dataset")
     package, pkg_dict = _package_or_404(id)
-    _protect()
+    protect_form()
     grant = model.Session.get(Grant, grant_id)
     if grant is None or grant.dataset_id != package.id:
         toolkit.abort(404, toolkit._("Grant not found"))
     try:
         toolkit.get_action("amp_grant_revoke")(
-            _context(), {"id": grant.id, "reason": request.form.get("reason", "")})
+            action_context(), {"id": grant.id, "reason": request.form.get("reason", "")})
     except toolkit.NotAuthorized as error:
         toolkit.abort(403, str(error))
     except toolkit.ValidationError as error:
@@ -352,7 +336,7 @@ def _log_filters(organization: dict[str, Any]) -> dict[str, Any]:
 
 def _log_or_error(asked: dict[str, Any]) -> dict[str, Any]:
     try:
-        return toolkit.get_action("amp_access_log_list")(_context(), asked)
+        return toolkit.get_action("amp_access_log_list")(action_context(), asked)
     except toolkit.NotAuthorized as error:
         toolkit.abort(403, str(error))
     except toolkit.ObjectNotFound as error:

@@ -14,6 +14,7 @@ from ckan.plugins import toolkit
 
 from ckanext.amp.common import conventions as lifecycle
 from ckanext.amp.conventions.logic import schema, validators
+from ckanext.amp.web import action_context, protect_form
 
 conventions = Blueprint("amp_conventions", __name__)
 
@@ -21,25 +22,9 @@ conventions = Blueprint("amp_conventions", __name__)
 _ITEM_SHOWN_ONLY = ("id", "provider_id", "recipient_id", "provider_title", "recipient_title")
 
 
-def _context() -> dict[str, Any]:
-    user = toolkit.current_user
-    return {"user": user.name if getattr(user, "is_authenticated", False) else ""}
-
-
-def _protect() -> None:
-    """Check the form's CSRF token, as CKAN does for its own forms (a
-    request authenticated by an API token has no session to forge, and
-    CKAN exempts it too)."""
-    from ckan.config.middleware.flask_app import csrf
-
-    if toolkit.g.get("login_via_auth_header"):
-        return
-    csrf.protect()
-
-
 def _can(action: str, data: Mapping[str, Any]) -> bool:
     try:
-        toolkit.check_access(action, _context(), dict(data))
+        toolkit.check_access(action, action_context(), dict(data))
         return True
     except toolkit.NotAuthorized:
         return False
@@ -47,7 +32,7 @@ def _can(action: str, data: Mapping[str, Any]) -> bool:
 
 def _show(reference: str) -> dict[str, Any]:
     try:
-        return toolkit.get_action("amp_convention_show")(_context(), {"id": reference})
+        return toolkit.get_action("amp_convention_show")(action_context(), {"id": reference})
     except toolkit.ObjectNotFound:
         toolkit.abort(404, toolkit._("Convention not found: {reference}").format(
             reference=reference))
@@ -65,10 +50,10 @@ def index():
     error = None
     try:
         found = toolkit.get_action("amp_convention_list")(
-            _context(), {k: v for k, v in filters.items() if v})
+            action_context(), {k: v for k, v in filters.items() if v})
     except toolkit.ValidationError as exc:
         found, error = [], "; ".join(m for _, m in validators.flatten(exc.error_dict))
-    everything = toolkit.get_action("amp_convention_list")(_context(), {})
+    everything = toolkit.get_action("amp_convention_list")(action_context(), {})
     parties = sorted({(p["organization"], p["organization_title"] or p["organization"])
                       for c in everything for p in c["parties"]}, key=lambda pair: pair[1])
     return toolkit.render("amp/conventions/list.html", {
@@ -83,7 +68,7 @@ def _can_create() -> bool:
     if not toolkit.current_user.is_authenticated:
         return False
     return bool(getattr(toolkit.current_user, "sysadmin", False)) or bool(
-        toolkit.get_action("organization_list_for_user")(_context(), {"permission": "admin"}))
+        toolkit.get_action("organization_list_for_user")(action_context(), {"permission": "admin"}))
 
 
 # ------------------------------------------------------------------ page
@@ -92,13 +77,13 @@ def _can_create() -> bool:
 @conventions.route("/conventions/<reference>")
 def read(reference: str):
     convention = _show(reference)
-    datasets = toolkit.get_action("package_search")(_context(), {
+    datasets = toolkit.get_action("package_search")(action_context(), {
         "fq": f'convention:"{convention["reference"]}"', "rows": 100,
         "include_private": True, "sort": "title_string asc"})["results"]
     deliveries: Optional[dict] = None
     if not convention["summary"]:
         deliveries = toolkit.get_action("amp_delivery_list")(
-            _context(), {"convention": convention["reference"]})
+            action_context(), {"convention": convention["reference"]})
     items = {}
     if deliveries:
         items = {item["key"]: item for item in deliveries["items"]}
@@ -170,7 +155,7 @@ def data_to_form(convention: Mapping[str, Any]) -> dict[str, Any]:
 
 def _organizations() -> list[dict[str, str]]:
     return toolkit.get_action("organization_list")(
-        _context(), {"all_fields": True, "sort": "title asc", "limit": 1000})
+        action_context(), {"all_fields": True, "sort": "title asc", "limit": 1000})
 
 
 def _lang() -> str:
@@ -209,12 +194,12 @@ def new():
                                      "create a convention"))
     if request.method == "GET":
         return _render_form({"parties": [], "deliberations": [], "usage": {}}, [], "new")
-    _protect()
+    protect_form()
     data, problems = form_to_data(request.form)
     errors = [("items", problem) for problem in problems]
     if not errors:
         try:
-            created = toolkit.get_action("amp_convention_create")(_context(), data)
+            created = toolkit.get_action("amp_convention_create")(action_context(), data)
             toolkit.h.flash_success(toolkit._("The convention {reference} is recorded.").format(
                 reference=created["reference"]))
             return toolkit.redirect_to("amp_conventions.read", reference=created["reference"])
@@ -235,14 +220,14 @@ def edit(reference: str):
                                      "change this convention"))
     if request.method == "GET":
         return _render_form(data_to_form(convention), [], "edit", convention)
-    _protect()
+    protect_form()
     data, problems = form_to_data(request.form)
     data["reference"] = data.get("reference") or convention["reference"]
     data["source"] = convention.get("source")
     errors = [("items", problem) for problem in problems]
     if not errors:
         try:
-            toolkit.get_action("amp_convention_update")(_context(), {"id": convention["id"], **data})
+            toolkit.get_action("amp_convention_update")(action_context(), {"id": convention["id"], **data})
             toolkit.h.flash_success(toolkit._("The convention {reference} is recorded.").format(
                 reference=data["reference"]))
             return toolkit.redirect_to("amp_conventions.read", reference=data["reference"])
@@ -262,11 +247,11 @@ def event(reference: str):
     values: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
-        _protect()
+        protect_form()
         values = {name: (request.form.get(name) or "").strip() for name in schema.EVENT_FIELDS}
         try:
             toolkit.get_action("amp_convention_event_create")(
-                _context(), {"convention": convention["id"], **values})
+                action_context(), {"convention": convention["id"], **values})
             toolkit.h.flash_success(toolkit._("The event is recorded on the timeline."))
             return toolkit.redirect_to("amp_conventions.read", reference=convention["reference"])
         except toolkit.ValidationError as exc:

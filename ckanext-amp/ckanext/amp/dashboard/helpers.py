@@ -10,6 +10,8 @@ from typing import Any, Iterable, Mapping, Optional
 from ckan import authz, plugins
 from ckan.plugins import toolkit
 
+from ckanext.amp.web import user_name
+
 from ckanext.amp.common import diffusion, freshness, quality_bands
 from ckanext.amp.common.vocabularies import load_vocabulary
 from ckanext.amp.translation import page_language
@@ -83,11 +85,6 @@ def apply_environment(config: Any, environ: Mapping[str, str] = os.environ) -> N
 _lang = page_language
 
 
-def _user() -> str:
-    user = toolkit.current_user
-    return user.name if getattr(user, "is_authenticated", False) else ""
-
-
 def amp_portal() -> dict[str, Any]:
     """The portal's identity: ``name``, ``owner``, ``logo`` (URL or ""),
     ``intro`` (HTML from the operator's Markdown, or the bundle's text)."""
@@ -108,7 +105,7 @@ def amp_portal() -> dict[str, Any]:
 
 def _search(**params: Any) -> dict[str, Any]:
     try:
-        return toolkit.get_action("package_search")({"user": _user()}, params)
+        return toolkit.get_action("package_search")({"user": user_name()}, params)
     except toolkit.ValidationError:  # pragma: no cover - a broken index
         return {"count": 0, "results": [], "facets": {}}
 
@@ -149,8 +146,8 @@ def amp_home(rows: int = 6) -> dict[str, Any]:
               for entry in load_vocabulary("data-theme") if not entry.deprecated]
     latest = _search(q="*:*", rows=rows, sort="metadata_modified desc")["results"]
     organizations = toolkit.get_action("organization_list")(
-        {"user": _user()}, {"all_fields": True, "sort": "package_count desc", "limit": 8})
-    organization_count = len(toolkit.get_action("organization_list")({"user": _user()}, {}))
+        {"user": user_name()}, {"all_fields": True, "sort": "package_count desc", "limit": 8})
+    organization_count = len(toolkit.get_action("organization_list")({"user": user_name()}, {}))
     return {"count": facets.get("count", 0), "themes": themes, "latest": latest,
             "popular": _popular(rows), "organizations": organizations,
             "organization_count": organization_count}
@@ -158,7 +155,7 @@ def amp_home(rows: int = 6) -> dict[str, Any]:
 
 def amp_dashboard_allowed() -> bool:
     """Whether the current user sees the dashboards (editor, admin, sysadmin)."""
-    user = _user()
+    user = user_name()
     return bool(user and (authz.is_sysadmin(user)
                           or authz.has_user_permission_for_some_org(user, "create_dataset")))
 
@@ -167,7 +164,7 @@ def amp_reuse_count(package_id: str) -> Optional[int]:
     """How many reuses the dataset has (None: the caller may not see it)."""
     try:
         return len(toolkit.get_action("amp_dashboard_reuse_list")(
-            {"user": _user()}, {"package_id": package_id}))
+            {"user": user_name()}, {"package_id": package_id}))
     except (toolkit.NotAuthorized, toolkit.ObjectNotFound):
         return None
 

@@ -2,8 +2,8 @@
 ``/dashboards/obligations`` (priority datasets present, missing, fresh, per
 organisation, with its CSV) and ``/dashboards/maturity`` (the open-data
 maturity self-assessment: the latest, its history, the form). Registered on
-the blueprint of ``views.py``. The maturity form is a POST protected by
-CKAN's CSRF check (``csrf_input()`` in the template)."""
+the blueprint of ``views.py``. The maturity form is a POST whose CSRF
+token (``csrf_input()`` in the template) is checked (ckanext/amp/web.py)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +15,7 @@ from ckan.plugins import toolkit
 from ckanext.amp.common import maturity, obligations
 from ckanext.amp.dashboard import views
 from ckanext.amp.dashboard.logic import action
+from ckanext.amp.web import action_context, protect_form
 
 #: Status of an obligation -> English label (msgid).
 STATUS_LABELS = {
@@ -64,7 +65,7 @@ def _maturity_organization(organizations: list[dict[str, Any]]) -> str:
 
 
 def maturity_page() -> Any:
-    context = views._context()
+    context = action_context()
     if not context["user"]:
         return toolkit.abort(403, toolkit._("Log in to see the dashboards"))
     try:
@@ -77,6 +78,7 @@ def maturity_page() -> Any:
     errors: dict[str, list[str]] = {}
     form: dict[str, Any] = {}
     if request.method == "POST":
+        protect_form()
         form = {"answers": {item.code: request.form.get(f"answer-{item.code}", "")
                             for item in maturity.ITEMS},
                 "comments": {item.code: request.form.get(f"comment-{item.code}", "")
@@ -112,7 +114,7 @@ def maturity_page() -> Any:
 
 
 def maturity_csv() -> Response:
-    context = views._context()
+    context = action_context()
     if not context["user"]:
         return toolkit.abort(403, toolkit._("Log in to see the dashboards"))
     try:

@@ -12,41 +12,24 @@ from flask import Blueprint, request
 
 from ckan.plugins import toolkit
 
+from ckanext.amp.web import action_context, protect_form
+
 reuses = Blueprint("amp_dashboard_reuses", __name__)
 
 #: The form's fields (what the action reads).
 FIELDS = ("title", "url", "description")
 
 
-def _context() -> dict[str, Any]:
-    user = toolkit.current_user
-    if getattr(user, "is_authenticated", False):
-        return {"user": user.name, "auth_user_obj": user}
-    return {"user": ""}
-
-
-def _protect() -> None:
-    """CKAN checks the CSRF token of its own forms only (extensions'
-    blueprints are exempt by default): check this one's. A request
-    authenticated by an API token has no session to forge; CKAN exempts
-    it too."""
-    from ckan.config.middleware.flask_app import csrf
-
-    if toolkit.g.get("login_via_auth_header"):
-        return
-    csrf.protect()
-
-
 def _dataset_or_404(dataset_id: str) -> dict[str, Any]:
     try:
-        return toolkit.get_action("package_show")(_context(), {"id": dataset_id})
+        return toolkit.get_action("package_show")(action_context(), {"id": dataset_id})
     except (toolkit.ObjectNotFound, toolkit.NotAuthorized):
         return toolkit.abort(404, toolkit._("Dataset not found"))
 
 
 def _may_edit(pkg_dict: dict[str, Any]) -> bool:
     try:
-        toolkit.check_access("amp_dashboard_reuse_create", _context(),
+        toolkit.check_access("amp_dashboard_reuse_create", action_context(),
                              {"package_id": pkg_dict["id"]})
     except toolkit.NotAuthorized:
         return False
@@ -56,7 +39,7 @@ def _may_edit(pkg_dict: dict[str, Any]) -> bool:
 def _page(pkg_dict: dict[str, Any], errors: Optional[dict[str, list[str]]] = None,
           data: Optional[dict[str, str]] = None) -> Any:
     listed = toolkit.get_action("amp_dashboard_reuse_list")(
-        _context(), {"package_id": pkg_dict["id"]})
+        action_context(), {"package_id": pkg_dict["id"]})
     page = toolkit.render("amp/dashboard/reuses.html", {
         "pkg": pkg_dict, "pkg_dict": pkg_dict, "reuses": listed, "can_edit": _may_edit(pkg_dict),
         "errors": errors or {}, "data": data or {}})
@@ -71,11 +54,11 @@ def create(id: str) -> Any:
     pkg_dict = _dataset_or_404(id)
     if not _may_edit(pkg_dict):
         return toolkit.abort(403, toolkit._("You may not record the reuses of this dataset"))
-    _protect()
+    protect_form()
     data = {name: request.form.get(name, "") for name in FIELDS}
     try:
         toolkit.get_action("amp_dashboard_reuse_create")(
-            _context(), dict(data, package_id=pkg_dict["id"]))
+            action_context(), dict(data, package_id=pkg_dict["id"]))
     except toolkit.NotAuthorized as error:
         return toolkit.abort(403, str(error))
     except toolkit.ValidationError as error:
@@ -88,13 +71,13 @@ def delete(id: str, reuse_id: str) -> Any:
     pkg_dict = _dataset_or_404(id)
     if not _may_edit(pkg_dict):
         return toolkit.abort(403, toolkit._("You may not record the reuses of this dataset"))
-    _protect()
+    protect_form()
     listed = toolkit.get_action("amp_dashboard_reuse_list")(
-        _context(), {"package_id": pkg_dict["id"]})
+        action_context(), {"package_id": pkg_dict["id"]})
     if reuse_id not in {reuse["id"] for reuse in listed}:
         return toolkit.abort(404, toolkit._("Reuse not found"))
     try:
-        toolkit.get_action("amp_dashboard_reuse_delete")(_context(), {"id": reuse_id})
+        toolkit.get_action("amp_dashboard_reuse_delete")(action_context(), {"id": reuse_id})
     except toolkit.NotAuthorized as error:
         return toolkit.abort(403, str(error))
     toolkit.h.flash_success(toolkit._("Reuse deleted."))

@@ -18,19 +18,15 @@ from ckan.plugins import toolkit
 from ckanext.amp.common import quality_bands
 from ckanext.amp.dashboard import helpers
 from ckanext.amp.dashboard.logic import action
+from ckanext.amp.web import action_context
 
 dashboards = Blueprint("amp_dashboard", __name__, url_prefix="/dashboards")
-
-
-def _context() -> dict[str, Any]:
-    user = toolkit.current_user
-    return {"user": user.name if getattr(user, "is_authenticated", False) else ""}
 
 
 def _call(name: str, **extra: Any) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """The action's figures (``extra``: more parameters), the request's
     filter and the organisations offered."""
-    context = _context()
+    context = action_context()
     if not context["user"]:
         return toolkit.abort(403, toolkit._("Log in to see the dashboards"))
     wanted = {"organization": request.args.get("organization") or None}

@@ -232,18 +232,22 @@ class PostgresSearchEngine:
                 ) -> tuple[list[Mapping[str, Any]], dict[str, list[Any]], int]:
         """Page, count (and facets) of a search ranked by score, in one scan of the matches.
 
-        The matches are read once into narrow rows: id, score, sort keys and
-        row version (``indexed_order``, for the facets). Scoring happens
+        The matches are read once into narrow rows: id, score and sort keys
+        (the last, ``indexed_order``, is the row version the facets count). Scoring happens
         there, so the search vector never travels further up the plan.
         """
         keys = "".join(f", {expression} AS _key{number}"
                        for number, (expression, _d) in enumerate(order) if expression != "score")
         sorted_by = ", ".join(("score" if expression == "score" else f"_key{number}") + f" {direction}"
                               for number, (expression, direction) in enumerate(order))
-        packed = ("string_agg(int8send(_order), ''::bytea)" if request.facet_fields
+        # The row versions for the facets: the last sort key, the tie-break
+        # on indexed_order (a column more in the matches costs ~15 % here).
+        version = next(f"_key{number}" for number, (expression, _d) in enumerate(order)
+                       if expression == "d.indexed_order")
+        packed = (f"string_agg(int8send({version}), ''::bytea)" if request.facet_fields
                   else "NULL::bytea")
-        sql = (f"WITH matches AS MATERIALIZED (SELECT d.index_id, {score} AS score{keys}, "
-               f"d.indexed_order AS _order FROM {TABLE} AS d WHERE {where}) "
+        sql = (f"WITH matches AS MATERIALIZED (SELECT d.index_id, {score} AS score{keys} "
+               f"FROM {TABLE} AS d WHERE {where}) "
                f"SELECT 0 AS part, count(*) AS position, NULL AS index_id, NULL::float8 AS score, "
                f"{packed} AS orders FROM matches "
                f"UNION ALL SELECT 1, row_number() OVER (), index_id, score, NULL::bytea "

@@ -5,6 +5,8 @@ from typing import Any, Mapping, Optional
 
 from ckan.plugins import toolkit
 
+from ckanext.amp.web import user_name
+
 __all__ = ["amp_validation_message", "amp_validation_report", "amp_validation_status_label"]
 
 #: Status -> English label (msgid).
@@ -15,11 +17,6 @@ STATUS_LABELS = {
     "error": "Not checked",
     "not_checked": "Not checked",
 }
-
-
-def _user() -> str:
-    user = toolkit.current_user
-    return user.name if getattr(user, "is_authenticated", False) else ""
 
 
 def amp_validation_message(item: Optional[Mapping[str, Any]]) -> str:
@@ -43,7 +40,7 @@ def amp_validation_report(resource_id: str) -> Optional[dict[str, Any]]:
     ``ckanext.amp.validation.report_page_size`` errors), or None when it
     claims no schema or the user may not see it."""
     try:
-        report = toolkit.get_action("amp_validation_show")({"user": _user()}, {"id": resource_id})
+        report = toolkit.get_action("amp_validation_show")({"user": user_name()}, {"id": resource_id})
     except (toolkit.NotAuthorized, toolkit.ObjectNotFound):
         return None
     if report["status"] == "none":
@@ -57,7 +54,7 @@ def amp_validation_report(resource_id: str) -> Optional[dict[str, Any]]:
     report["note_texts"] = [amp_validation_message(n) for n in report.get("notes") or []]
     report["status_label"] = amp_validation_status_label(report["status"])
     try:
-        toolkit.check_access("amp_validation_run", {"user": _user()}, {"id": resource_id})
+        toolkit.check_access("amp_validation_run", {"user": user_name()}, {"id": resource_id})
         report["may_run"] = True
     except (toolkit.NotAuthorized, toolkit.ObjectNotFound):
         report["may_run"] = False

@@ -8,14 +8,15 @@ from flask import Blueprint
 
 from ckan.plugins import toolkit
 
+from ckanext.amp.web import action_context, protect_form
+
 validation = Blueprint("amp_validation", __name__)
 
 
 def run(id: str, resource_id: str) -> Any:
-    user = toolkit.current_user
-    context = {"user": user.name if getattr(user, "is_authenticated", False) else ""}
+    protect_form()
     try:
-        toolkit.get_action("amp_validation_run")(context, {"id": resource_id})
+        toolkit.get_action("amp_validation_run")(action_context(), {"id": resource_id})
     except toolkit.NotAuthorized:
         return toolkit.abort(403, toolkit._("You may not edit this dataset"))
     except toolkit.ObjectNotFound:
