@@ -33,6 +33,9 @@ T = TypeVar("T")
 
 #: Filtering, ranking, date sorting and facets: the narrow row every search reads.
 MATCH_TABLE = "amp_search_match"
+#: The match table's identity for the facet index (facet_index.py): its
+#: database and relation file, read in the search's own statement.
+IDENTITY = f"current_database() || '/' || pg_relation_filenode('{MATCH_TABLE}')"
 #: The stored fields (``fields``, ``texts``), read for the page shown.
 DOCUMENT_TABLE = "amp_search_document"
 #: What searches read (as ``d``): the match row and its document. A LEFT
@@ -244,33 +247,35 @@ class PostgresSearchEngine:
         # on indexed_order (a column more in the matches costs ~15 % here).
         version = next(f"_key{number}" for number, (expression, _d) in enumerate(order)
                        if expression == "d.indexed_order")
-        packed = (f"string_agg(int8send({version}), ''::bytea)" if request.facet_fields
-                  else "NULL::bytea")
+        packed, identity = ((f"string_agg(int8send({version}), ''::bytea)", IDENTITY)
+                            if request.facet_fields else ("NULL::bytea", "NULL::text"))
         sql = (f"WITH matches AS MATERIALIZED (SELECT d.index_id, {score} AS score{keys} "
                f"FROM {TABLE} AS d WHERE {where}) "
                f"SELECT 0 AS part, count(*) AS position, NULL AS index_id, NULL::float8 AS score, "
-               f"{packed} AS orders FROM matches "
-               f"UNION ALL SELECT 1, row_number() OVER (), index_id, score, NULL::bytea "
+               f"{packed} AS orders, {identity} AS identity FROM matches "
+               f"UNION ALL SELECT 1, row_number() OVER (), index_id, score, NULL::bytea, NULL "
                f"FROM (SELECT index_id, score FROM matches ORDER BY {sorted_by} "
                f"LIMIT :_rows OFFSET :_start) AS page "
                f"ORDER BY part, position")
         # The page's rows are numbered as the ordered, limited subquery yields
         # them; the outer ORDER BY keeps that order after the UNION.
         rows = connection.execute(sa.text(sql), params).mappings().all()
-        total, orders = rows[0]["position"], rows[0]["orders"]
-        facets = self._facet_counts(connection, request, orders) if request.facet_fields else {}
+        first = rows[0]
+        facets = (self._facet_counts(connection, request, first["identity"], first["orders"])
+                  if request.facet_fields else {})
+        total = first["position"]
         return list(rows[1:]), facets, total
 
     def _facets(self, connection: sa.engine.Connection, request: SearchRequest,
                 where: str, params: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
         """Facet counts and the number of matches."""
-        total, orders = connection.execute(sa.text(
-            f"SELECT count(*), string_agg(int8send(d.indexed_order), ''::bytea) "
+        total, orders, identity = connection.execute(sa.text(
+            f"SELECT count(*), string_agg(int8send(d.indexed_order), ''::bytea), {IDENTITY} "
             f"FROM {TABLE} AS d WHERE {where}"), params).one()
-        return self._facet_counts(connection, request, orders), total
+        return self._facet_counts(connection, request, identity, orders), total
 
     def _facet_counts(self, connection: sa.engine.Connection, request: SearchRequest,
-                      orders: Optional[bytes]) -> dict[str, list[Any]]:
+                      identity: str, orders: Optional[bytes]) -> dict[str, list[Any]]:
         """Solr's ``facet_fields``: for each field, value, count, value, count...
 
         Counted by the process's :class:`FacetIndex` over the matches' row
@@ -278,9 +283,6 @@ class PostgresSearchEngine:
         then by count (ties by value, in code point order) or by value, then
         ``facet.limit``.
         """
-        identity = tuple(connection.execute(sa.text(
-            "SELECT current_database(), pg_relation_filenode(:table)"),
-            {"table": MATCH_TABLE}).one())
         expressions = {}
         for name in request.facet_fields:
             if name == "permission_labels":

@@ -54,6 +54,8 @@ class _Column:
     scanned_to: int = 0
     #: Rows read by the first scan (the live rows then).
     first_scan: int = 0
+    #: Whether a scan ran (an empty table is not scanned again at each search).
+    scanned: bool = False
 
     def add(self, groups: "_Groups") -> None:
         """Add row versions, grouped by stored value.
@@ -118,16 +120,16 @@ class FacetIndex:
         """:param table: the SQL of the rows ``d`` searches read (engine.TABLE)."""
         self._table = table
         self._lock = threading.Lock()
-        self._identity: Optional[tuple[str, int]] = None
+        self._identity: Optional[str] = None
         self._columns: dict[str, _Column] = {}
 
-    def count(self, connection: sa.engine.Connection, identity: tuple[str, int],
+    def count(self, connection: sa.engine.Connection, identity: str,
               facets: Mapping[str, str], matches: np.ndarray,
               ) -> dict[str, list[tuple[str, int]]]:
         """``{field: [(value, count), ...]}`` over the row versions ``matches``.
 
-        :param identity: the table's identity (database, relation file), read
-            on the search's connection.
+        :param identity: the table's identity (database and relation file,
+            ``engine.IDENTITY``), read in the search's own statement.
         :param facets: each field and the SQL of its stored value for the
             row ``d`` (a jsonb scalar or array); ``:_facet_name`` in it is
             bound to the field's name.
@@ -137,11 +139,12 @@ class FacetIndex:
             if identity != self._identity:
                 self._identity, self._columns = identity, {}
             result = {}
+            highest = int(matches.max()) if len(matches) else 0
             for name, expression in facets.items():
                 column = self._columns.get(name)
                 if column is None or len(column.orders) > _GROWTH * column.first_scan + 1000:
                     column = self._columns[name] = _Column()
-                if not len(column.orders) or (len(matches) and matches.max() > column.scanned_to):
+                if not column.scanned or highest > column.scanned_to:
                     self._scan(connection, column, name, expression)
                 positions, missing = column.positions(matches)
                 if len(missing):
@@ -161,6 +164,7 @@ class FacetIndex:
         since = column.scanned_to
         groups = self._read(connection, name, expression, "d.indexed_order > :since",
                             {"since": since})
+        column.scanned = True
         if not len(groups.orders):
             return
         if not since:
