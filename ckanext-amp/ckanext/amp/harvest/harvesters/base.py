@@ -499,13 +499,20 @@ class AmpHarvester(HarvesterBase):
         # The written dataset is not read back: without ``return_id_only``
         # package_create/update end with a package_show of their own (about a
         # seventh of an import), as ckanext-dcat's harvester also avoids.
-        return {**self._context(), "return_id_only": True}
+        # The action commits (no ``defer_commit``): the commit indexes the
+        # dataset, so that the activity written after it reads the dataset
+        # from the index instead of dictizing and validating it once more
+        # (docs/decisions/0008-harvest.md, "Where a first harvest's time
+        # goes"). Everything of the record is in the session before the
+        # action, so that this one commit writes it all or nothing.
+        context = {**self._context(), "return_id_only": True}
+        del context["defer_commit"]
+        return context
 
     def _write(self, obj: Any, content: Mapping[str, Any]) -> bool:
         dataset = dict(content["dataset"])
         dataset["harvest_date"] = amp_model.utcnow().replace(microsecond=0).isoformat()
         remote_id = obj.guid
-        source_id = obj.harvest_source_id
         package = model.Package.get(obj.package_id) if obj.package_id else None
         try:
             if package is not None:
@@ -518,8 +525,8 @@ class AmpHarvester(HarvesterBase):
                     if resource.get("url") in by_url:
                         resource["id"] = by_url.pop(resource["url"])
                 self._mark_current(obj, package.id)
+                self._record_written(obj, content, "updated", package.id)
                 toolkit.get_action("package_update")(self._write_context(), dataset)
-                status = "updated"
             else:
                 dataset["id"] = str(uuid.uuid4())
                 dataset["name"] = self._gen_new_name(str(content.get("name_hint")
@@ -527,13 +534,9 @@ class AmpHarvester(HarvesterBase):
                 self._mark_current(obj, dataset["id"])
                 model.Session.execute(
                     sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+                self._record_written(obj, content, "created", dataset["id"])
                 model.Session.flush()
                 toolkit.get_action("package_create")(self._write_context(), dataset)
-                status = "created"
-            amp_model.save_record(source_id, remote_id, status=status, job_id=obj.harvest_job_id,
-                                  package_id=dataset["id"], content_hash=content.get("hash"))
-            for warning in content.get("warnings") or []:
-                model.Session.add(HarvestObjectError(message=warning, object=obj, stage="Import"))
             model.Session.commit()
             return True
         except toolkit.ValidationError as error:
@@ -548,6 +551,15 @@ class AmpHarvester(HarvesterBase):
                               title=dataset.get("title") or remote_id, id=remote_id,
                               reason=str(error)[:500])
         return self._failed(obj, text)
+
+    def _record_written(self, obj: Any, content: Mapping[str, Any], status: str,
+                        package_id: str) -> None:
+        """The record's outcome and warnings, in the session the write commits."""
+        amp_model.save_record(obj.harvest_source_id, obj.guid, status=status,
+                              job_id=obj.harvest_job_id, package_id=package_id,
+                              content_hash=content.get("hash"))
+        for warning in content.get("warnings") or []:
+            model.Session.add(HarvestObjectError(message=warning, object=obj, stage="Import"))
 
     def _withdraw(self, obj: Any, content: Mapping[str, Any]) -> bool:
         reason = str(content.get("reason") or "")
