@@ -20,7 +20,8 @@ pytestmark = [
 ENGLISH = ("Harvest Sources", "Add Harvest Source", "Harvest sources allow importing", "Biweekly", "Manual",
            "Create Harvest Source", "No jobs yet for this source", "Last Harvest Job",
            "There is no description for this harvest source", "harvest source found",
-           "Search harvest sources", "This should include the http://", "Delete source")
+           "Search harvest sources", "This should include the http://", "Delete source",
+           "Source type", "Update frequency", "Save")
 
 
 def _text(body: str) -> str:
@@ -36,7 +37,8 @@ def test_the_harvest_pages_speak_french(app, sysadmin, organization):
         "/harvest/": ("Sources de moissonnage", "1 source de moissonnage trouvée"),
         "/harvest/new": ("Créer une source de moissonnage",
                          "Une source de moissonnage importe dans ce catalogue",
-                         "Toutes les deux semaines"),
+                         "Toutes les deux semaines", "Type de source", "Enregistrer"),
+        f"/harvest/edit/{source['name']}": ("Type de source", "Enregistrer", "Supprimer la source"),
         f"/harvest/{source['name']}": ("Cette source de moissonnage n’a pas de description",),
         f"/harvest/admin/{source['name']}": ("Aucun moissonnage pour cette source",),
     }
