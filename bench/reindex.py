@@ -31,10 +31,19 @@ first. The stock command is only timed on the ``--count`` datasets (at
 projection, and is printed as one.
 
     .venv/bin/python bench/reindex.py --count 2000 --clone-to 100000 --workers 2
+
+With ``--keep DIR`` the PostgreSQL and Redis servers live in DIR and stay
+there: a later run with the same DIR finds the catalogue already made (and
+cloned) and only times the rebuilds; ``--skip-stock`` leaves out the stock
+command and the first rebuilds on the ``--count`` datasets.
+
+    .venv/bin/python bench/reindex.py --count 2000 --clone-to 100000 --workers 2 \
+        --keep /tmp/amp-reindex --skip-stock
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -58,10 +67,17 @@ def main() -> None:
     parser.add_argument("--clone-to", type=int, default=0,
                         help="grow the catalogue to N datasets in SQL, then time the real "
                              "`ckan amp search rebuild` command on it")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="run the servers in DIR and keep them (and the catalogue)")
+    parser.add_argument("--skip-stock", action="store_true",
+                        help="do not time `ckan search-index rebuild` nor the in-process "
+                             "rebuilds of the --count datasets")
     arguments = parser.parse_args()
     if arguments.clone_to and arguments.clone_to % arguments.count:
         parser.error("--clone-to must be a multiple of --count")
-    with tempfile.TemporaryDirectory(prefix="amp-reindex-") as directory:
+    with contextlib.ExitStack() as stack:
+        directory = arguments.keep or Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="amp-reindex-")))
         running = services.start_services(Path(directory), database="ckan_bench")
         try:
             env = dict(os.environ, CKAN_SQLALCHEMY_URL=running.sqlalchemy_url,
@@ -70,7 +86,8 @@ def main() -> None:
             subprocess.run([ckan, "-c", str(ROOT / "test.ini"), "db", "init"], env=env,
                            check=True, capture_output=True, cwd=ROOT)
             subprocess.run([sys.executable, __file__, "--child", str(arguments.count),
-                            str(arguments.batch_size), *map(str, arguments.workers)],
+                            str(arguments.batch_size), str(int(arguments.skip_stock)),
+                            *map(str, arguments.workers)],
                            env=env, check=True, cwd=ROOT)
             if arguments.clone_to:
                 whole(ckan, env, arguments.count, arguments.clone_to, arguments.workers,
@@ -79,7 +96,7 @@ def main() -> None:
             running.stop()
 
 
-def child(count: int, batch_size: int, workers: list[int]) -> None:
+def child(count: int, batch_size: int, skip_stock: bool, workers: list[int]) -> None:
     import logging
 
     from ckan.cli import load_config
@@ -89,25 +106,15 @@ def child(count: int, batch_size: int, workers: list[int]) -> None:
     app = make_app(load_config(str(ROOT / "test.ini")))
     with app._wsgi_app.test_request_context():  # type: ignore[attr-defined]
         import ckan.lib.search as search
+        import ckan.model as model
         import ckan.plugins.toolkit as toolkit
 
-        site_user = toolkit.get_action("get_site_user")({"ignore_auth": True}, {})
-        context = {"user": site_user["name"], "ignore_auth": True}
-        organisation = toolkit.get_action("organization_create")(
-            dict(context), {"name": "metropole-amp", "title": "Métropole Aix-Marseille-Provence"})
-        start = time.perf_counter()
-        for number in range(count):
-            toolkit.get_action("package_create")(dict(context), {
-                "name": f"jeu-{number:06d}", "title": f"Jeu de données n° {number}",
-                "notes": "Données ouvertes de la métropole, mises à jour chaque mois. " * 3,
-                "owner_org": organisation["id"], "license_id": "odc-odbl",
-                "tags": [{"name": tag} for tag in ("mobilité", "budget", f"thème-{number % 50}",
-                                                   "open data")],
-                "resources": [{"url": f"https://data.ampmetropole.fr/{number}.{fmt.lower()}",
-                               "format": fmt, "name": f"Fichier {fmt}"}
-                              for fmt in ("CSV", "JSON", "GeoJSON")],
-            })
-        created = time.perf_counter() - start
+        if model.Session.query(model.Package).count():
+            print("catalogue déjà en base (--keep) : rien n'est créé")
+        else:
+            create(count)
+        if skip_stock:
+            return
         search.clear_all()
         start = time.perf_counter()
         search.rebuild(quiet=True)
@@ -119,9 +126,8 @@ def child(count: int, batch_size: int, workers: list[int]) -> None:
                                                {"id": f"jeu-{number:06d}"})
         show_ms = (time.perf_counter() - shows) / min(count, 500) * 1000
         rate = count / rebuilt
-        print(f"{count} jeux créés en {created:.1f} s ({count / created:.0f}/s), {found} indexés")
         print(f"ckan search-index rebuild : {rebuilt:.1f} s, {rate:.0f} jeux/s "
-              f"(package_show seul : {show_ms:.1f} ms par jeu) ; "
+              f"(package_show seul : {show_ms:.1f} ms par jeu), {found} indexés ; "
               f"100 000 jeux : {100000 / rate / 60:.1f} min")
         from ckanext.amp.search import rebuild as rebuilding
 
@@ -142,21 +148,49 @@ def child(count: int, batch_size: int, workers: list[int]) -> None:
                   f"100 000 jeux : {100000 / rate / 60:.1f} min")
 
 
+def create(count: int) -> None:
+    """``count`` datasets through ``package_create``, in one organisation."""
+    import ckan.plugins.toolkit as toolkit
+
+    site_user = toolkit.get_action("get_site_user")({"ignore_auth": True}, {})
+    context = {"user": site_user["name"], "ignore_auth": True}
+    organisation = toolkit.get_action("organization_create")(
+        dict(context), {"name": "metropole-amp", "title": "Métropole Aix-Marseille-Provence"})
+    start = time.perf_counter()
+    for number in range(count):
+        toolkit.get_action("package_create")(dict(context), {
+            "name": f"jeu-{number:06d}", "title": f"Jeu de données n° {number}",
+            "notes": "Données ouvertes de la métropole, mises à jour chaque mois. " * 3,
+            "owner_org": organisation["id"], "license_id": "odc-odbl",
+            "tags": [{"name": tag} for tag in ("mobilité", "budget", f"thème-{number % 50}",
+                                               "open data")],
+            "resources": [{"url": f"https://data.ampmetropole.fr/{number}.{fmt.lower()}",
+                           "format": fmt, "name": f"Fichier {fmt}"}
+                          for fmt in ("CSV", "JSON", "GeoJSON")],
+        })
+    created = time.perf_counter() - start
+    print(f"{count} jeux créés en {created:.1f} s ({count / created:.0f}/s)")
+
+
 def whole(ckan: str, env: dict[str, str], count: int, target: int, workers: list[int],
           batch_size: int) -> None:
     """Clone the catalogue to ``target`` datasets, then time the real command on it."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(env["CKAN_SQLALCHEMY_URL"])
+    active = sa.text("SELECT count(*) FROM package WHERE state = 'active'")
     start = time.perf_counter()
     with engine.begin() as connection:
-        clone_datasets(connection, target // count - 1)
-        total = connection.execute(sa.text(
-            "SELECT count(*) FROM package WHERE state = 'active'")).scalar_one()
+        total = connection.execute(active).scalar_one()
+        if total < target:
+            clone_datasets(connection, target // count - 1)
+            total = connection.execute(active).scalar_one()
+            print(f"\n{total} jeux en base ({target - count} copiés en SQL en "
+                  f"{time.perf_counter() - start:.1f} s)")
+        else:
+            print(f"\n{total} jeux en base (déjà copiés, --keep)")
     with engine.begin() as connection:
         connection.execute(sa.text("ANALYZE"))
-    print(f"\n{total} jeux en base ({target - count} copiés en SQL en "
-          f"{time.perf_counter() - start:.1f} s)")
     for processes in workers:
         with engine.begin() as connection:  # an empty index, as after `search-index clear`
             connection.execute(sa.text("DELETE FROM amp_search_document"))
@@ -220,6 +254,7 @@ def _cpu_seconds() -> float:
 
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]), int(sys.argv[3]), [int(n) for n in sys.argv[4:]])
+        child(int(sys.argv[2]), int(sys.argv[3]), bool(int(sys.argv[4])),
+              [int(n) for n in sys.argv[5:]])
     else:
         main()
