@@ -39,6 +39,19 @@ command and the first rebuilds on the ``--count`` datasets.
 
     .venv/bin/python bench/reindex.py --count 2000 --clone-to 100000 --workers 2 \
         --keep /tmp/amp-reindex --skip-stock
+
+With ``--portal DIR`` the catalogue is the portal's own, as ``make run``
+sets it up (every plugin of ckanext-amp/ckanext/amp/stack/portal.ini: the
+DCAT-AP schema of amp_schema, amp_dcat's fragments, spatial, tracking...):
+the first run runs ``amp-stack run`` with ``AMP_HOME=DIR`` until the portal
+is ready (migrations, demo organisations, conventions and datasets), then
+stops it. The demo datasets are then copied in SQL to about ``--count``
+datasets, where the stock command and ours are timed side by side (both as
+commands), then to about ``--clone-to``, where ours is timed (and the stock
+command too with ``--stock-full``).
+
+    .venv/bin/python bench/reindex.py --portal /tmp/amp-portal --count 2000 \
+        --clone-to 100000 --workers 2
 """
 from __future__ import annotations
 
@@ -72,7 +85,14 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true",
                         help="do not time `ckan search-index rebuild` nor the in-process "
                              "rebuilds of the --count datasets")
+    parser.add_argument("--portal", type=Path, default=None,
+                        help="the portal's own plugins and demo catalogue, set up in DIR")
+    parser.add_argument("--stock-full", action="store_true",
+                        help="with --portal: time the stock command at --clone-to too")
     arguments = parser.parse_args()
+    if arguments.portal:
+        portal(arguments)
+        return
     if arguments.clone_to and arguments.clone_to % arguments.count:
         parser.error("--clone-to must be a multiple of --count")
     with contextlib.ExitStack() as stack:
@@ -211,8 +231,104 @@ def whole(ckan: str, env: dict[str, str], count: int, target: int, workers: list
     engine.dispose()
 
 
-def clone_datasets(connection: Any, copies: int) -> None:
-    """Copy every active dataset ``copies`` times: new ids and names, same content.
+def portal(arguments: argparse.Namespace) -> None:
+    """The portal's catalogue and plugins: stock and ours side by side."""
+    import signal
+
+    import sqlalchemy as sa
+
+    home = arguments.portal.resolve()
+    ini = home / "ckan.ini"
+    bin_dir = Path(sys.executable).parent
+    if not ini.exists():
+        print(f"Mise en place du portail dans {home} (amp-stack run)...", flush=True)
+        env = dict(os.environ, AMP_HOME=str(home), AMP_PORT=str(_free_port()),
+                   AMP_WEB_WORKERS="1")
+        started = subprocess.Popen([str(bin_dir / "amp-stack"), "run"], env=env, cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert started.stdout is not None
+        for line in started.stdout:
+            if "Portail prêt" in line:
+                break
+        started.send_signal(signal.SIGINT)
+        started.communicate(timeout=120)
+        if not ini.exists():
+            raise SystemExit("amp-stack run n'a pas écrit ckan.ini : voir " + str(home / "logs"))
+    running = services.start_services(home)
+    try:
+        env = dict(os.environ, CKAN_INI=str(ini), CKAN_SQLALCHEMY_URL=running.sqlalchemy_url,
+                   CKAN_REDIS_URL=running.redis_url, CKAN_STORAGE_PATH=str(home / "storage"))
+        engine = sa.create_engine(running.sqlalchemy_url)
+        ckan = [str(bin_dir / "ckan"), "-c", str(ini)]
+        for target, stock in ((arguments.count, not arguments.skip_stock),
+                              (arguments.clone_to, arguments.stock_full)):
+            if not target:
+                continue
+            total = _grow(engine, target)
+            commands = [["search-index", "rebuild"]] if stock else []
+            commands += [["amp", "search", "rebuild", "--workers", str(processes),
+                          "--batch-size", str(arguments.batch_size)]
+                         for processes in arguments.workers]
+            for command in commands:
+                with engine.begin() as connection:  # an empty index, as after a clear
+                    connection.execute(sa.text("DELETE FROM amp_search_document"))
+                start = time.perf_counter()
+                finished = subprocess.run(ckan + command, env=env, cwd=ROOT,
+                                          capture_output=True, text=True)
+                elapsed = time.perf_counter() - start
+                with engine.connect() as connection:
+                    indexed = connection.execute(sa.text(
+                        "SELECT count(*) FROM amp_search_match")).scalar_one()
+                print(f"{total} jeux, ckan {' '.join(command)} : {elapsed / 60:.1f} min "
+                      f"({elapsed:.0f} s, {total / elapsed:.0f} jeux/s), code "
+                      f"{finished.returncode}, {indexed} documents dans l'index ; "
+                      f"100 000 jeux : {100000 / (total / elapsed) / 60:.1f} min", flush=True)
+                if finished.returncode:
+                    print(finished.stderr[-3000:])
+        engine.dispose()
+    finally:
+        running.stop()
+
+
+def _grow(engine: Any, target: int) -> int:
+    """Copy the portal's original datasets (not copies) up to about ``target``."""
+    import sqlalchemy as sa
+
+    with engine.begin() as connection:
+        active = sa.text("SELECT count(*) FROM package WHERE state = 'active'")
+        total = connection.execute(active).scalar_one()
+        originals = connection.execute(sa.text(
+            "SELECT count(*) FROM package WHERE state = 'active' "
+            "AND name !~ '-c[0-9]+$'")).scalar_one()
+        copies = max(0, round(target / originals) - 1)
+        if total < originals * (copies + 1):
+            start = time.perf_counter()
+            connection.execute(sa.text(
+                "CREATE TEMP TABLE amp_bench_original ON COMMIT DROP AS SELECT id FROM package "
+                "WHERE state = 'active' AND name !~ '-c[0-9]+$'"))
+            done = (total // originals) - 1
+            clone_datasets(connection, copies, first=done + 1,
+                           only="SELECT id FROM amp_bench_original")
+            total = connection.execute(active).scalar_one()
+            print(f"\n{total} jeux en base ({originals} d'origine, copiés en SQL en "
+                  f"{time.perf_counter() - start:.1f} s)", flush=True)
+    with engine.begin() as connection:
+        connection.execute(sa.text("ANALYZE"))
+    return total
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clone_datasets(connection: Any, copies: int, first: int = 1,
+                   only: str = "SELECT id FROM package WHERE state = 'active'") -> None:
+    """Copy the datasets of ``only`` (every active one) as copies number
+    ``first`` to ``copies``: new ids and names, same content.
 
     The rows ``package_show`` reads are copied (the dataset, its extras,
     tags, resources and memberships of its groups), with ids derived from the
@@ -231,18 +347,18 @@ def clone_datasets(connection: Any, copies: int) -> None:
         "resource": {"id": new("id"), "package_id": new("package_id")},
         "member": {"id": new("id"), "table_id": new("table_id")},
     }
-    which = {"package": "state = 'active'",
-             "member": "table_name = 'package' AND table_id IN (SELECT id FROM package)"}
+    which = {"package": f"id IN ({only})",
+             "member": f"table_name = 'package' AND table_id IN ({only})"}
     for table, changes in replaced.items():
         columns = connection.execute(sa.text(
             "SELECT column_name FROM information_schema.columns WHERE table_name = :table "
             "ORDER BY ordinal_position"), {"table": table}).scalars().all()
         values = ", ".join(changes.get(column, column) for column in columns)
-        condition = which.get(table, "package_id IN (SELECT id FROM package WHERE state = 'active')")
+        condition = which.get(table, f"package_id IN ({only})")
         connection.execute(sa.text(
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {table} "
-            f"CROSS JOIN generate_series(1, :copies) AS copy WHERE {condition}"),
-            {"copies": copies})
+            f"CROSS JOIN generate_series(:first, :copies) AS copy WHERE {condition}"),
+            {"first": first, "copies": copies})
 
 
 def _cpu_seconds() -> float:

@@ -368,30 +368,34 @@ class SpatialLookup:
                 tests.append(f"{bounds} && {box}")
         where = " OR ".join(tests)
         if intersecting:  # only the undecided parts, each distinct shape once
-            return (f"SELECT h.shape, array_agg(h.index_id) FROM {GEOMETRY_TABLE} AS h "
-                    f"WHERE h.field = :_field AND ({where}) GROUP BY h.shape"), params
+            # The keys from the bounding boxes' index alone, then one shape
+            # read per key (migration 9e2a4c7b1d58).
+            return (f"SELECT (SELECT s.shape FROM {GEOMETRY_TABLE} AS s "
+                    f"WHERE s.shape_key = c.shape_key LIMIT 1), c.shape_key FROM "
+                    f"(SELECT DISTINCT h.shape_key FROM {GEOMETRY_TABLE} AS h "
+                    f"WHERE h.field = :_field AND ({where})) AS c"), params
         # every part of the documents near the query shape
         return (f"SELECT g.index_id, g.shape FROM {GEOMETRY_TABLE} AS g "
                 f"WHERE g.field = :_field AND g.index_id IN (SELECT h.index_id FROM "
                 f"{GEOMETRY_TABLE} AS h WHERE h.field = :_field AND ({where})) "
                 f"ORDER BY g.index_id, g.part"), params
 
-    def decide(self, rows: Sequence[Any]) -> list[str]:
-        """The ids of the candidate documents for which the exact test holds.
+    def decide(self, rows: Sequence[Any]) -> list[Any]:
+        """What of the candidates the exact test holds for.
 
         For ``intersects`` (and ``disjoint``, whose SQL negates it) ``rows``
-        are ``(WKB, [index_id...])``: datasets often share a geometry (a
-        commune's), tested once. For the others, ``(index_id, WKB)``
-        grouped by document, whose parts are taken together.
+        are ``(WKB, shape_key)``: datasets often share a geometry (a
+        commune's), tested once, and the keys of the shapes that meet the
+        query are returned (a few keys rather than thousands of ids). For
+        the others, ``(index_id, WKB)`` grouped by document, whose parts are
+        taken together, and the ids of the documents are returned.
         """
         query = self.args.geometry
         shapely.prepare(query)
-        found: list[str] = []
+        found: list[Any] = []
         if self.args.operation in ("intersects", "disjoint"):
-            for shape, index_ids in rows:
-                if query.intersects(shapely.from_wkb(bytes(shape))):
-                    found.extend(index_ids)
-            return found
+            return [bytes(key) for shape, key in rows
+                    if query.intersects(shapely.from_wkb(bytes(shape)))]
         operation = self.args.operation
         for index_id, group in itertools.groupby(rows, key=lambda row: row[0]):
             shapes = [shapely.from_wkb(bytes(shape)) for _id, shape in group]
@@ -419,9 +423,10 @@ def _spatial(query: ast.Query, field: str, state: _State) -> str:
     hits = state.bind([])
     state.spatial.append(SpatialLookup(hits[1:], field, args))
     name = state.bind(field)
-    exact = f"SELECT unnest(CAST({hits} AS text[]))"
     if args.operation not in ("intersects", "disjoint"):
-        return f"COALESCE(d.index_id IN ({exact}), FALSE)"
+        return f"COALESCE(d.index_id IN (SELECT unnest(CAST({hits} AS text[]))), FALSE)"
+    exact = (f"SELECT e.index_id FROM {GEOMETRY_TABLE} AS e WHERE e.field = {name} "
+             f"AND e.shape_key = ANY(CAST({hits} AS bytea[]))")
     decided = []
     for part in args.parts:
         if part.rectangle:
@@ -570,12 +575,10 @@ def _function(function: ast.Function, state: _State) -> str:
 
 
 #: The envelope ckanext-spatial's solr-bbox backend indexes, as a ``box``:
-#: the expression of the partial GiST index ``amp_search_match_envelope_idx``
-#: (migration 6c3e9a1f2d47), written with literal field names to match it.
-ENVELOPE_BOX = ("box(point(amp_search_number(d.short_fields ->> 'minx'), "
-                "amp_search_number(d.short_fields ->> 'miny')), "
-                "point(amp_search_number(d.short_fields ->> 'maxx'), "
-                "amp_search_number(d.short_fields ->> 'maxy')))")
+#: a column computed when the row is written from the ``minx``, ``miny``,
+#: ``maxx``, ``maxy`` fields (NULL without them), with a GiST index
+#: (migration 9e2a4c7b1d58).
+ENVELOPE_BOX = "d.envelope"
 
 
 def overlap_box(function: ast.Function) -> Optional[tuple[float, float, float, float]]:
@@ -623,8 +626,7 @@ def _function_range(query: ast.FunctionRange, state: _State) -> str:
         # GiST index finds those; the function then decides exactly.
         minx, miny, maxx, maxy = bbox
         query_box = state.bind(f"({maxx!r},{maxy!r}),({minx!r},{miny!r})")
-        prefilter = (f"(d.short_fields ? 'minx' AND {ENVELOPE_BOX} && CAST({query_box} AS box)) "
-                     f"AND ")
+        prefilter = f"({ENVELOPE_BOX} && CAST({query_box} AS box)) AND "
     tests = []
     if query.lower is not None:
         tests.append(f"{value} {'>=' if query.include_lower else '>'} "

@@ -44,7 +44,7 @@ DOCUMENT_TABLE = "amp_search_document"
 #: narrow table. (Not a view: CKAN's test fixtures drop tables one by one.)
 TABLE = (f"(SELECT m.index_id, m.site_id, m.state, m.capacity, m.entity_type, m.dataset_type, "
          f"m.metadata_modified, m.permission_labels, m.indexed_order, m.short_fields, "
-         f"m.search_vector, w.id, w.name, w.title_string, w.metadata_created, w.fields, "
+         f"m.search_vector, m.envelope, w.id, w.name, w.title_string, w.metadata_created, w.fields, "
          f"w.texts, w.indexed_at FROM {MATCH_TABLE} AS m "
          f"LEFT JOIN {DOCUMENT_TABLE} AS w ON w.index_id = m.index_id)")
 PAYLOAD_TABLE = "amp_search_payload"
@@ -196,8 +196,12 @@ class PostgresSearchEngine:
         blobs = [blob for blob in BLOB_FIELDS if blob in wants or "*" in wants]
         # Ranking by score visits every match anyway; otherwise an index can
         # stop at the page, and counting is apart. Either way the page query
-        # keeps to narrow columns; the rows are read by id after.
-        ranked = any(expression == "score" for expression, _direction in order)
+        # keeps to narrow columns; the rows are read by id after. A spatial
+        # predicate is read once too: the planner cannot tell how many
+        # datasets a box holds, and walking the date index for a page of an
+        # empty box read all 100,000 rows (docs/decisions/0014).
+        ranked = (any(expression == "score" for expression, _direction in order)
+                  or bool(compiler.spatial))
         with self.engine.connect() as connection:
             _resolve_spatial(connection, compiler)
             page_params = dict(compiler.params, _rows=request.rows, _start=request.start)

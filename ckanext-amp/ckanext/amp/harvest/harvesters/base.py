@@ -491,9 +491,12 @@ class AmpHarvester(HarvesterBase):
         model.Session.commit()
 
     # -- import ------------------------------------------------------------------
-    def _context(self) -> dict[str, Any]:
-        return {"model": model, "session": model.Session, "user": self._get_user_name(),
-                "ignore_auth": True, "defer_commit": True}
+    def _context(self, defer_commit: bool = True) -> dict[str, Any]:
+        context = {"model": model, "session": model.Session, "user": self._get_user_name(),
+                   "ignore_auth": True}
+        if defer_commit:
+            context["defer_commit"] = True
+        return context
 
     def _write_context(self) -> dict[str, Any]:
         # The written dataset is not read back: without ``return_id_only``
@@ -505,9 +508,7 @@ class AmpHarvester(HarvesterBase):
         # (docs/decisions/0008-harvest.md, "Where a first harvest's time
         # goes"). Everything of the record is in the session before the
         # action, so that this one commit writes it all or nothing.
-        context = {**self._context(), "return_id_only": True}
-        del context["defer_commit"]
-        return context
+        return {**self._context(defer_commit=False), "return_id_only": True}
 
     def _write(self, obj: Any, content: Mapping[str, Any]) -> bool:
         dataset = dict(content["dataset"])
