@@ -48,7 +48,10 @@ is ready (migrations, demo organisations, conventions and datasets), then
 stops it. The demo datasets are then copied in SQL to about ``--count``
 datasets, where the stock command and ours are timed side by side (both as
 commands), then to about ``--clone-to``, where ours is timed (and the stock
-command too with ``--stock-full``).
+command too with ``--stock-full``). Each command runs twice: first with no
+DCAT fragment stored (amp_dcat computes every one, as after the copy), then
+with every fragment up to date (a reindex leaves those as they are); each
+line says how many fragments it computed.
 
     .venv/bin/python bench/reindex.py --portal /tmp/amp-portal --count 2000 \
         --clone-to 100000 --workers 2
@@ -269,9 +272,15 @@ def portal(arguments: argparse.Namespace) -> None:
             commands += [["amp", "search", "rebuild", "--workers", str(processes),
                           "--batch-size", str(arguments.batch_size)]
                          for processes in arguments.workers]
-            for command in commands:
+            # Each command twice: without any DCAT fragment (amp_dcat computes
+            # them all), then with every fragment up to date.
+            for command, fragments in [(c, "none") for c in commands] + \
+                    [(c, "kept") for c in commands]:
                 with engine.begin() as connection:  # an empty index, as after a clear
                     connection.execute(sa.text("DELETE FROM amp_search_document"))
+                    if fragments == "none":
+                        connection.execute(sa.text("DELETE FROM amp_dcat_fragment"))
+                    began = connection.execute(sa.text("SELECT clock_timestamp()")).scalar()
                 start = time.perf_counter()
                 finished = subprocess.run(ckan + command, env=env, cwd=ROOT,
                                           capture_output=True, text=True)
@@ -279,9 +288,13 @@ def portal(arguments: argparse.Namespace) -> None:
                 with engine.connect() as connection:
                     indexed = connection.execute(sa.text(
                         "SELECT count(*) FROM amp_search_match")).scalar_one()
+                    computed = connection.execute(sa.text(
+                        "SELECT count(*) FROM amp_dcat_fragment WHERE updated >= :began"),
+                        {"began": began}).scalar_one()
                 print(f"{total} jeux, ckan {' '.join(command)} : {elapsed / 60:.1f} min "
                       f"({elapsed:.0f} s, {total / elapsed:.0f} jeux/s), code "
-                      f"{finished.returncode}, {indexed} documents dans l'index ; "
+                      f"{finished.returncode}, {indexed} documents dans l'index, "
+                      f"{computed} fragments DCAT calculés ; "
                       f"100 000 jeux : {100000 / (total / elapsed) / 60:.1f} min", flush=True)
                 if finished.returncode:
                     print(finished.stderr[-3000:])
@@ -297,17 +310,18 @@ def _grow(engine: Any, target: int) -> int:
     with engine.begin() as connection:
         active = sa.text("SELECT count(*) FROM package WHERE state = 'active'")
         total = connection.execute(active).scalar_one()
-        originals = connection.execute(sa.text(
-            "SELECT count(*) FROM package WHERE state = 'active' "
-            "AND name !~ '-c[0-9]+$'")).scalar_one()
+        # Datasets only: the harvest sources of the demo are packages too.
+        originals, copied = connection.execute(sa.text(
+            "SELECT count(*) FILTER (WHERE name !~ '-c[0-9]+$'), "
+            "count(*) FILTER (WHERE name ~ '-c[0-9]+$') FROM package "
+            "WHERE state = 'active' AND type = 'dataset'")).one()
         copies = max(0, round(target / originals) - 1)
-        if total < originals * (copies + 1):
+        if copied // originals < copies:
             start = time.perf_counter()
             connection.execute(sa.text(
                 "CREATE TEMP TABLE amp_bench_original ON COMMIT DROP AS SELECT id FROM package "
-                "WHERE state = 'active' AND name !~ '-c[0-9]+$'"))
-            done = (total // originals) - 1
-            clone_datasets(connection, copies, first=done + 1,
+                "WHERE state = 'active' AND type = 'dataset' AND name !~ '-c[0-9]+$'"))
+            clone_datasets(connection, copies, first=copied // originals + 1,
                            only="SELECT id FROM amp_bench_original")
             total = connection.execute(active).scalar_one()
             print(f"\n{total} jeux en base ({originals} d'origine, copiés en SQL en "

@@ -309,6 +309,48 @@ def test_a_missing_or_outdated_fragment_is_computed_when_needed(app, org):
         assert fragments.light_rows([dataset["id"]])[dataset["id"]]["context_key"] == key
 
 
+def test_a_reindex_computes_only_the_fragments_whose_source_changed(app, org):
+    import ckan.lib.search as search
+
+    dataset = _dataset(org, "reindex-garde")
+    package_id = dataset["id"]
+
+    def row() -> dict[str, Any]:
+        return fragments.light_rows([package_id])[package_id]
+
+    first = row()
+    assert first["source_digest"]
+    search.rebuild(package_id)  # the same dataset, indexed again: left as it is
+    assert row()["updated"] == first["updated"]
+    assert row()["source_digest"] == first["source_digest"]
+
+    # A row written before the digest existed: computed again, same digest.
+    fragments._run(lambda connection: connection.execute(
+        fragments.table.update().where(fragments.table.c.package_id == package_id)
+        .values(source_digest=None)))
+    search.rebuild(package_id)
+    assert row()["updated"] > first["updated"]
+    assert row()["source_digest"] == first["source_digest"]
+
+    # Its organisation edited (stale), or another context: computed again.
+    second = row()
+    fragments.mark_organisation_stale(org["id"])
+    search.rebuild(package_id)
+    assert not row()["stale"] and row()["updated"] > second["updated"]
+    third = row()
+    with helpers.changed_config("ckan.site_url", "http://autre.example.org"):
+        search.rebuild(package_id)
+        assert row()["context_key"] == fragments.context_key() != third["context_key"]
+        assert "http://autre.example.org/dataset/" in fragments.bodies([package_id],
+                                                                       "ttl")[package_id]
+
+    # The dataset changed: its public view did, and so does the fragment.
+    helpers.call_action("package_patch", context={"ignore_auth": True}, id=package_id,
+                        title="Un autre titre")
+    assert "Un autre titre" in fragments.bodies([package_id], "nt")[package_id]
+    assert row()["source_digest"] != first["source_digest"]
+
+
 def test_the_fragments_command_brings_every_fragment_up_to_date_without_a_reindex(app, org):
     from click.testing import CliRunner
 

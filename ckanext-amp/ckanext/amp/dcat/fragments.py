@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 #: Bump when the profile's output changes: every fragment is then stale.
 PROFILE_VERSION = "2026-12-02.2"  # .2: controlled-vocabulary values as skos:Concepts
 
-_MISSING_TABLE = "42P01"
+#: Undefined table, undefined column (a migration not applied yet).
+_MISSING_SCHEMA = frozenset({"42P01", "42703"})
 
 metadata = sa.MetaData()
 table = sa.Table(
@@ -55,6 +56,8 @@ table = sa.Table(
     sa.Column("xml", sa.UnicodeText, nullable=False),
     sa.Column("jsonld", sa.UnicodeText, nullable=False),
     sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
+    # Digest of the public view and context key it was computed from (source_digest).
+    sa.Column("source_digest", sa.UnicodeText),
 )
 BODIES = ("nt", "ttl", "xml", "jsonld")
 LIGHT = [c for c in table.c if c.name not in BODIES]
@@ -72,13 +75,14 @@ def _upgrade(engine: sa.engine.Engine) -> None:
         return
     from ckanext.amp.migration.alembic_env import upgrade_to_head
 
-    log.warning("amp_dcat: fragment table missing, applying the amp_dcat migrations")
+    log.warning("amp_dcat: fragment table missing or outdated, applying the amp_dcat "
+                "migrations")
     upgrade_to_head("amp_dcat", engine)
 
 
 def _missing(error: BaseException) -> bool:
     orig = getattr(error, "orig", None)
-    return getattr(orig, "pgcode", None) == _MISSING_TABLE or "no such table" in str(orig)
+    return getattr(orig, "pgcode", None) in _MISSING_SCHEMA or "no such table" in str(orig)
 
 
 def _run(operation):
@@ -174,9 +178,17 @@ def _serializer() -> Any:
     return serializer
 
 
-def compute(dataset: Mapping[str, Any]) -> tuple[dcat_fragments.Fragment, Optional[str]]:
-    """The fragment of ``dataset`` (as indexed) and its dataset URI."""
-    view = public_view(dataset)
+_UNSET: Any = object()
+
+
+def compute(dataset: Mapping[str, Any], view: Any = _UNSET,
+            ) -> tuple[dcat_fragments.Fragment, Optional[str]]:
+    """The fragment of ``dataset`` (as indexed) and its dataset URI.
+
+    :param view: ``public_view(dataset)`` when the caller has it already.
+    """
+    if view is _UNSET:
+        view = public_view(dataset)
     if view is None:
         return dcat_fragments.EMPTY, None
     serializer = _serializer()
@@ -185,14 +197,29 @@ def compute(dataset: Mapping[str, Any]) -> tuple[dcat_fragments.Fragment, Option
     return dcat_fragments.fragment_from_graph(serializer.g, seed), str(dataset_ref)
 
 
-def row_for(dataset: Mapping[str, Any], key: Optional[str] = None) -> dict[str, Any]:
-    fragment, uri = compute(dataset)
+def source_digest(dataset: Mapping[str, Any], view: Optional[Mapping[str, Any]],
+                  key: str) -> str:
+    """Digest of what a fragment is computed from: the dataset's public view
+    (None: not listed), its ``metadata_modified`` and the context key."""
+    return hashlib.sha1(json.dumps(
+        [key, _modified(dataset.get("metadata_modified")), view],
+        sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def row_for(dataset: Mapping[str, Any], key: Optional[str] = None,
+            view: Any = _UNSET) -> dict[str, Any]:
+    """The table row of ``dataset``'s fragment, computed now."""
+    key = key or context_key()
+    if view is _UNSET:
+        view = public_view(dataset)
+    fragment, uri = compute(dataset, view)
     return {
         "package_id": dataset["id"],
         "org_id": dataset.get("owner_org"),
         "listed": uri is not None,
         "stale": False,
-        "context_key": key or context_key(),
+        "context_key": key,
+        "source_digest": source_digest(dataset, view, key),
         "metadata_modified": _modified(dataset.get("metadata_modified")),
         "dataset_uri": uri,
         "digest": fragment.digest,
@@ -231,11 +258,20 @@ def store(rows: Sequence[dict[str, Any]]) -> None:
     _run(lambda connection: _upsert(connection, rows))
 
 
-def refresh(dataset: Mapping[str, Any]) -> None:
-    """Compute and store the fragment of ``dataset`` (index hook)."""
+def refresh(dataset: Mapping[str, Any]) -> bool:
+    """Compute and store the fragment of ``dataset`` (index hook), unless the
+    stored one was computed from the same public view and context and its
+    organisation has not changed since (a reindex). True if computed."""
     if dataset.get("type") == "harvest" or not dataset.get("id"):
-        return
-    store([row_for(dataset)])
+        return False
+    key = context_key()
+    view = public_view(dataset)
+    stored = light_rows([dataset["id"]]).get(dataset["id"])
+    if stored and not stored["stale"] and stored["context_key"] == key \
+            and stored["source_digest"] == source_digest(dataset, view, key):
+        return False
+    store([row_for(dataset, key, view)])
+    return True
 
 
 def refresh_from_index(pkg_dict: Mapping[str, Any]) -> None:
