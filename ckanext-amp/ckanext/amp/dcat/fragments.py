@@ -85,19 +85,26 @@ def _missing(error: BaseException) -> bool:
     return getattr(orig, "pgcode", None) in _MISSING_SCHEMA or "no such table" in str(orig)
 
 
-def _run(operation):
-    """Run ``operation(connection)`` in a transaction of its own; apply the
-    migration first when the table is missing."""
+def _run(operation, read_only: bool = False):
+    """Run ``operation(connection)`` in a transaction of its own (a read:
+    autocommit, one round trip per statement — every index write reads its
+    row); apply the migration first when the table is missing."""
     engine = _engine()
-    try:
+
+    def once():
+        if read_only:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                return operation(connection)
         with engine.begin() as connection:
             return operation(connection)
+
+    try:
+        return once()
     except sa.exc.DBAPIError as error:
         if not _missing(error):
             raise
     _upgrade(engine)
-    with engine.begin() as connection:
-        return operation(connection)
+    return once()
 
 
 # -- what every fragment depends on -------------------------------------------------
@@ -323,7 +330,7 @@ def light_rows(package_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         result = connection.execute(sa.select(*LIGHT).where(table.c.package_id.in_(list(package_ids))))
         return {row.package_id: dict(row._mapping) for row in result}
 
-    return _run(read)
+    return _run(read, read_only=True)
 
 
 def bodies(package_ids: Sequence[str], fmt: str) -> dict[str, str]:
@@ -336,7 +343,7 @@ def bodies(package_ids: Sequence[str], fmt: str) -> dict[str, str]:
                                     .where(table.c.package_id.in_(list(package_ids))))
         return {row[0]: row[1] for row in result}
 
-    return _run(read)
+    return _run(read, read_only=True)
 
 
 def is_fresh(row: Optional[Mapping[str, Any]], key: str, metadata_modified: Any) -> bool:

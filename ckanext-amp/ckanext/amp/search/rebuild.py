@@ -21,6 +21,8 @@ import ckan.model as model
 import ckan.plugins.toolkit as toolkit
 from ckan.lib.search import common as search_common
 
+from ckanext.amp.common import unit_of_work
+
 from .documents import CapturedWrites, capture_index_writes
 
 log = logging.getLogger(__name__)
@@ -57,13 +59,16 @@ def index_in_batches(package_ids: Sequence[str], batch_size: int, progress: Prog
         batch = package_ids[offset:offset + batch_size]
         captured = CapturedWrites()
         failures = []
-        for package_id in batch:
-            try:
-                capture_index_writes([package_id], captured)
-            except Exception as error:  # one bad dataset must not stop a rebuild
-                log.exception("amp_search rebuild: dataset %s", package_id)
-                failures.append(Failure(package_id, repr(error)))
-                model.Session.rollback()
+        # The plugins' hooks may reuse within a batch what they read for
+        # the batch's previous datasets (common/unit_of_work.py).
+        with unit_of_work.scope():
+            for package_id in batch:
+                try:
+                    capture_index_writes([package_id], captured)
+                except Exception as error:  # one bad dataset must not stop a rebuild
+                    log.exception("amp_search rebuild: dataset %s", package_id)
+                    failures.append(Failure(package_id, repr(error)))
+                    model.Session.rollback()
         if captured.documents:
             connection.add(docs=captured.documents, commit=False)
         for query in captured.delete_queries:

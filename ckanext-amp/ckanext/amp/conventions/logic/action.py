@@ -16,7 +16,7 @@ from ckan import model
 from ckan.plugins import toolkit
 
 from ckanext.amp.common import conventions as lifecycle
-from ckanext.amp.common import schedules
+from ckanext.amp.common import schedules, unit_of_work
 from ckanext.amp.common.values import as_list
 from ckanext.amp.conventions import records, rights, words
 from ckanext.amp.conventions.logic import auth, schema, validators
@@ -560,12 +560,21 @@ def amp_convention_status(context, data_dict):
     :rtype: dict
     """
     toolkit.check_access("amp_convention_status", context, data_dict)
-    references = [str(ref) for ref in as_list(data_dict.get("references")
-                                              or data_dict.get("reference"))]
+    references = sorted({str(ref) for ref in as_list(data_dict.get("references")
+                                                     or data_dict.get("reference"))})
     today = auth.today()
+    organizations = sorted({str(org) for org in as_list(data_dict.get("party_org_ids"))})
+    # Within a reindex batch the same few conventions are asked about for
+    # each dataset: read once (common/unit_of_work.py).
+    return unit_of_work.remembered(
+        ("amp_convention_status", tuple(references), tuple(organizations), today),
+        lambda: _statuses(references, organizations, today))
+
+
+def _statuses(references: list[str], organizations: list[str],
+              today: dt.date) -> dict[str, Any]:
     answer = {}
-    organizations = [str(org) for org in as_list(data_dict.get("party_org_ids"))]
-    for row in records.status_rows(sorted(set(references)), sorted(set(organizations))):
+    for row in records.status_rows(references, organizations):
         events = records.lifecycle_events(row["events"] or [])
         state = lifecycle.evaluate(records.terms_of(row), events, today)
         answer[row["reference"]] = {
