@@ -347,7 +347,9 @@ def _exists(field: str, state: _State) -> str:
 class SpatialLookup:
     """A spatial predicate's exact part: the candidates whose bounding box
     alone does not decide, tested with shapely by the engine, which binds
-    the ids found to ``param`` (a ``text[]``) before running the search."""
+    what holds to ``param`` before running the search: the keys of the
+    shapes that meet the query (``bytea[]``) for ``intersects`` and
+    ``disjoint``, the ids of the documents (``text[]``) for the others."""
 
     param: str
     field: str
