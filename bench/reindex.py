@@ -73,6 +73,8 @@ sys.path.insert(0, str(ROOT / "ckanext-amp"))
 
 from ckanext.amp.stack import services  # noqa: E402
 
+ACTIVE_COUNT = "SELECT count(*) FROM package WHERE state = 'active'"
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -201,7 +203,7 @@ def whole(ckan: str, env: dict[str, str], count: int, target: int, workers: list
     import sqlalchemy as sa
 
     engine = sa.create_engine(env["CKAN_SQLALCHEMY_URL"])
-    active = sa.text("SELECT count(*) FROM package WHERE state = 'active'")
+    active = sa.text(ACTIVE_COUNT)
     start = time.perf_counter()
     with engine.begin() as connection:
         total = connection.execute(active).scalar_one()
@@ -215,22 +217,9 @@ def whole(ckan: str, env: dict[str, str], count: int, target: int, workers: list
     with engine.begin() as connection:
         connection.execute(sa.text("ANALYZE"))
     for processes in workers:
-        with engine.begin() as connection:  # an empty index, as after `search-index clear`
-            connection.execute(sa.text("DELETE FROM amp_search_document"))
-        command = [ckan, "-c", str(ROOT / "test.ini"), "amp", "search", "rebuild",
-                   "--workers", str(processes), "--batch-size", str(batch_size)]
-        start = time.perf_counter()
-        finished = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
-        elapsed = time.perf_counter() - start
-        with engine.connect() as connection:
-            indexed = connection.execute(sa.text(
-                "SELECT count(*) FROM amp_search_match")).scalar_one()
-        summary = [line for line in finished.stdout.splitlines() if "indexé" in line]
-        print(f"{' '.join(command[3:])} : {elapsed / 60:.1f} min ({elapsed:.0f} s, "
-              f"{total / elapsed:.0f} jeux/s), code {finished.returncode}, {indexed} documents "
-              f"dans l'index" + (f" ; la commande dit : {summary[-1]}" if summary else ""))
-        if finished.returncode:
-            print(finished.stderr[-3000:])
+        timed_command(engine, [ckan, "-c", str(ROOT / "test.ini"), "amp", "search", "rebuild",
+                               "--workers", str(processes), "--batch-size", str(batch_size)],
+                      env, total)
     engine.dispose()
 
 
@@ -276,39 +265,51 @@ def portal(arguments: argparse.Namespace) -> None:
             # them all), then with every fragment up to date.
             for command, fragments in [(c, "none") for c in commands] + \
                     [(c, "kept") for c in commands]:
-                with engine.begin() as connection:  # an empty index, as after a clear
-                    connection.execute(sa.text("DELETE FROM amp_search_document"))
-                    if fragments == "none":
-                        connection.execute(sa.text("DELETE FROM amp_dcat_fragment"))
-                    began = connection.execute(sa.text("SELECT clock_timestamp()")).scalar()
-                start = time.perf_counter()
-                finished = subprocess.run(ckan + command, env=env, cwd=ROOT,
-                                          capture_output=True, text=True)
-                elapsed = time.perf_counter() - start
-                with engine.connect() as connection:
-                    indexed = connection.execute(sa.text(
-                        "SELECT count(*) FROM amp_search_match")).scalar_one()
-                    computed = connection.execute(sa.text(
-                        "SELECT count(*) FROM amp_dcat_fragment WHERE updated >= :began"),
-                        {"began": began}).scalar_one()
-                print(f"{total} jeux, ckan {' '.join(command)} : {elapsed / 60:.1f} min "
-                      f"({elapsed:.0f} s, {total / elapsed:.0f} jeux/s), code "
-                      f"{finished.returncode}, {indexed} documents dans l'index, "
-                      f"{computed} fragments DCAT calculés ; "
-                      f"100 000 jeux : {100000 / (total / elapsed) / 60:.1f} min", flush=True)
-                if finished.returncode:
-                    print(finished.stderr[-3000:])
+                timed_command(engine, ckan + command, env, total, fragments=fragments)
         engine.dispose()
     finally:
         running.stop()
+
+
+def timed_command(engine: Any, argv: list[str], env: dict[str, str], total: int,
+                  fragments: str = "") -> None:
+    """Run a rebuild command on an emptied index and print its figures.
+
+    :param fragments: ``"none"``: amp_dcat's fragments are deleted first;
+        ``"kept"``: kept. Either way the line says how many the command
+        computed. ``""``: amp_dcat is not loaded (no fragment table).
+    """
+    import sqlalchemy as sa
+
+    with engine.begin() as connection:  # an empty index, as after `search-index clear`
+        connection.execute(sa.text("DELETE FROM amp_search_document"))
+        if fragments == "none":
+            connection.execute(sa.text("DELETE FROM amp_dcat_fragment"))
+        began = connection.execute(sa.text("SELECT clock_timestamp()")).scalar()
+    start = time.perf_counter()
+    finished = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    with engine.connect() as connection:
+        indexed = connection.execute(sa.text("SELECT count(*) FROM amp_search_match")).scalar_one()
+        computed = "" if not fragments else ", {} fragments DCAT calculés".format(
+            connection.execute(sa.text(
+                "SELECT count(*) FROM amp_dcat_fragment WHERE updated >= :began"),
+                {"began": began}).scalar_one())
+    summary = [line for line in finished.stdout.splitlines() if "indexé" in line]
+    print(f"{total} jeux, ckan {' '.join(argv[3:])} : {elapsed / 60:.1f} min ({elapsed:.0f} s, "
+          f"{total / elapsed:.0f} jeux/s), code {finished.returncode}, {indexed} documents "
+          f"dans l'index{computed} ; 100 000 jeux : {100000 / (total / elapsed) / 60:.1f} min"
+          + (f" ; la commande dit : {summary[-1]}" if summary else ""), flush=True)
+    if finished.returncode:
+        print(finished.stderr[-3000:])
 
 
 def _grow(engine: Any, target: int) -> int:
     """Copy the portal's original datasets (not copies) up to about ``target``."""
     import sqlalchemy as sa
 
+    active = sa.text(ACTIVE_COUNT)
     with engine.begin() as connection:
-        active = sa.text("SELECT count(*) FROM package WHERE state = 'active'")
         total = connection.execute(active).scalar_one()
         # Datasets only: the harvest sources of the demo are packages too.
         originals, copied = connection.execute(sa.text(
